@@ -1,0 +1,42 @@
+// SpinLock: the only lock lockwatch's own slow paths take.
+// It is a plain atomic flag, never a pthread mutex, so taking it can never re-enter the
+// interposers, and it is safe inside allocators and before any constructor has run.
+// Holders keep it for short, bounded work (a table insert, a graph search); waiters yield.
+#pragma once
+
+#include <atomic>
+#include <sched.h>
+
+namespace lockwatch {
+
+class SpinLock {
+ public:
+  void lock() noexcept {
+    for (int spins = 0; flag_.exchange(true, std::memory_order_acquire); ++spins) {
+      while (flag_.load(std::memory_order_relaxed)) {
+        if (++spins > 64) {
+          sched_yield();
+          spins = 0;
+        }
+      }
+    }
+  }
+  bool try_lock() noexcept { return !flag_.exchange(true, std::memory_order_acquire); }
+  void unlock() noexcept { flag_.store(false, std::memory_order_release); }
+
+ private:
+  std::atomic<bool> flag_{false};
+};
+
+class SpinLockGuard {
+ public:
+  explicit SpinLockGuard(SpinLock& lock) noexcept : lock_(lock) { lock_.lock(); }
+  ~SpinLockGuard() { lock_.unlock(); }
+  SpinLockGuard(const SpinLockGuard&) = delete;
+  SpinLockGuard& operator=(const SpinLockGuard&) = delete;
+
+ private:
+  SpinLock& lock_;
+};
+
+}  // namespace lockwatch
