@@ -1,0 +1,162 @@
+// Parser for LOCKWATCH_OPTIONS; see options.h for the error contract.
+#include "options.h"
+
+#include <charconv>
+#include <fmt/format.h>
+
+namespace lockwatch {
+namespace {
+
+constexpr std::string_view kKindNames[] = {"lock_order_inversion", "deadlock", "stall",
+                                           "hang",                 "long_hold", "misuse"};
+
+bool* kind_flag(FindingKindSet& set, std::string_view kind) {
+  if (kind == "lock_order_inversion") return &set.lock_order_inversion;
+  if (kind == "deadlock") return &set.deadlock;
+  if (kind == "stall") return &set.stall;
+  if (kind == "hang") return &set.hang;
+  if (kind == "long_hold") return &set.long_hold;
+  if (kind == "misuse") return &set.misuse;
+  return nullptr;
+}
+
+std::string describe_kinds(const FindingKindSet& set) {
+  std::string out;
+  for (std::string_view kind : kKindNames) {
+    if (!set.contains(kind)) continue;
+    if (!out.empty()) out += ',';
+    out += kind;
+  }
+  return out.empty() ? "none" : out;
+}
+
+std::string_view describe_on_deadlock(OnDeadlock value) {
+  switch (value) {
+    case OnDeadlock::exit: return "exit";
+    case OnDeadlock::abort: return "abort";
+    case OnDeadlock::continue_running: return "continue";
+  }
+  return "exit";
+}
+
+template <typename Integer>
+bool parse_integer(std::string_view text, Integer min, Integer max, Integer& out) {
+  Integer value{};
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || value < min || value > max) return false;
+  out = value;
+  return true;
+}
+
+class Parser {
+ public:
+  void apply(std::string_view key, std::string_view value) {
+    Options& o = result_.options;
+    const Options defaults;
+    if (key == "log_path") {
+      if (value.empty()) return fail(key, value, "(none)");
+      o.log_path = value;
+    } else if (key == "exitcode") {
+      if (!parse_integer(value, 0, 255, o.exitcode)) fail(key, value, std::to_string(defaults.exitcode));
+    } else if (key == "fail_on") {
+      parse_kinds(key, value);
+    } else if (key == "stall_ms") {
+      if (!parse_integer<uint32_t>(value, 1, 86'400'000, o.stall_ms)) fail(key, value, std::to_string(defaults.stall_ms));
+    } else if (key == "long_hold_ms") {
+      if (!parse_integer<uint32_t>(value, 1, 86'400'000, o.long_hold_ms))
+        fail(key, value, std::to_string(defaults.long_hold_ms));
+    } else if (key == "watchdog_ms") {
+      if (!parse_integer<uint32_t>(value, 1, 60'000, o.watchdog_ms))
+        fail(key, value, std::to_string(defaults.watchdog_ms));
+    } else if (key == "on_deadlock") {
+      if (value == "exit") o.on_deadlock = OnDeadlock::exit;
+      else if (value == "abort") o.on_deadlock = OnDeadlock::abort;
+      else if (value == "continue") o.on_deadlock = OnDeadlock::continue_running;
+      else fail(key, value, "exit");
+    } else if (key == "suppressions") {
+      o.suppressions = value;
+    } else if (key == "stack_depth") {
+      if (!parse_integer<uint32_t>(value, 1, 256, o.stack_depth)) fail(key, value, std::to_string(defaults.stack_depth));
+    } else if (key == "quiet") {
+      if (value == "1" || value == "true") o.quiet = true;
+      else if (value == "0" || value == "false") o.quiet = false;
+      else fail(key, value, "0");
+    } else {
+      result_.errors.push_back(fmt::format("unknown option '{}' in LOCKWATCH_OPTIONS; using the defaults", key));
+    }
+  }
+
+  ParsedOptions take() { return std::move(result_); }
+
+  void error(std::string line) { result_.errors.push_back(std::move(line)); }
+
+ private:
+  void fail(std::string_view key, std::string_view value, std::string_view fallback) {
+    result_.errors.push_back(
+        fmt::format("bad value '{}' for {} in LOCKWATCH_OPTIONS; using {}", value, key, fallback));
+  }
+
+  void parse_kinds(std::string_view key, std::string_view value) {
+    FindingKindSet set{false, false, false, false, false, false};
+    if (value != "none") {
+      size_t start = 0;
+      while (start <= value.size()) {
+        size_t comma = value.find(',', start);
+        if (comma == std::string_view::npos) comma = value.size();
+        bool* flag = kind_flag(set, value.substr(start, comma - start));
+        if (flag == nullptr) return fail(key, value, describe_kinds(Options{}.fail_on));
+        *flag = true;
+        start = comma + 1;
+      }
+    }
+    result_.options.fail_on = set;
+  }
+
+  ParsedOptions result_;
+};
+
+}  // namespace
+
+bool FindingKindSet::contains(std::string_view kind) const {
+  FindingKindSet copy = *this;
+  bool* flag = kind_flag(copy, kind);
+  return flag != nullptr && *flag;
+}
+
+std::vector<std::pair<std::string, std::string>> Options::describe() const {
+  return {
+      {"log_path", log_path},
+      {"exitcode", std::to_string(exitcode)},
+      {"fail_on", describe_kinds(fail_on)},
+      {"stall_ms", std::to_string(stall_ms)},
+      {"long_hold_ms", std::to_string(long_hold_ms)},
+      {"watchdog_ms", std::to_string(watchdog_ms)},
+      {"on_deadlock", std::string(describe_on_deadlock(on_deadlock))},
+      {"suppressions", suppressions},
+      {"stack_depth", std::to_string(stack_depth)},
+      {"quiet", quiet ? "1" : "0"},
+  };
+}
+
+ParsedOptions parse_options(std::string_view text) {
+  Parser parser;
+  size_t position = 0;
+  auto is_separator = [](char c) { return c == ':' || c == ' ' || c == '\t' || c == '\n'; };
+  while (position < text.size()) {
+    while (position < text.size() && is_separator(text[position])) ++position;
+    size_t end = position;
+    while (end < text.size() && !is_separator(text[end])) ++end;
+    if (end == position) break;
+    std::string_view pair = text.substr(position, end - position);
+    position = end;
+    size_t equals = pair.find('=');
+    if (equals == std::string_view::npos || equals == 0) {
+      parser.error(fmt::format("'{}' is not key=value in LOCKWATCH_OPTIONS; ignoring it", pair));
+      continue;
+    }
+    parser.apply(pair.substr(0, equals), pair.substr(equals + 1));
+  }
+  return parser.take();
+}
+
+}  // namespace lockwatch

@@ -1,0 +1,51 @@
+// Options: the LOCKWATCH_OPTIONS contract of SPEC.md, parsed sanitizer-style.
+// Parsing never fails the program: a bad key or value yields one error line naming the
+// default that is kept, and the rest of the string still applies.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace lockwatch {
+
+enum class OnDeadlock { exit, abort, continue_running };
+
+struct FindingKindSet {
+  bool lock_order_inversion = true;
+  bool deadlock = true;
+  bool stall = false;
+  bool hang = false;
+  bool long_hold = false;
+  bool misuse = true;
+  bool contains(std::string_view kind) const;
+};
+
+struct Options {
+  std::string log_path;  // empty: stderr only
+  int exitcode = 66;
+  FindingKindSet fail_on;
+  uint32_t stall_ms = 1000;
+  uint32_t long_hold_ms = 500;
+  uint32_t watchdog_ms = 100;
+  OnDeadlock on_deadlock = OnDeadlock::exit;
+  std::string suppressions;
+  uint32_t stack_depth = 32;
+  bool quiet = false;
+
+  // Every option as it is in force, for the `start` record: key and printed value.
+  std::vector<std::pair<std::string, std::string>> describe() const;
+};
+
+struct ParsedOptions {
+  Options options;
+  // One message each, "<what> in LOCKWATCH_OPTIONS; using <default>", for the diagnostics
+  // logger to print as "lockwatch: error: ...".
+  std::vector<std::string> errors;
+};
+
+// Parses `key=value` pairs separated by ':' or white space.
+ParsedOptions parse_options(std::string_view text);
+
+}  // namespace lockwatch
