@@ -1,0 +1,100 @@
+// LockOrderGraph: the directed graph "lock A was held while lock B was requested".
+// A cycle means the program has code paths that, run by different threads at the same time,
+// can deadlock, whether or not this run hung. Nodes are LockIds (registry slot + generation);
+// an edge keeps the evidence of its first occurrence (thread, the stack where the held lock
+// was acquired, the stack where the next lock was requested, and the other locks held then:
+// the gate set, for later filtering of cycles that a common lock serialises).
+//
+// Threading: contains() is lock-free (an open-addressed set of immutable edge records,
+// published with release stores) so the steady state, where every edge is known, never takes
+// a lock. add_edge() and remove_lock() take the graph's SpinLock. Cycle search is a BFS from
+// the new edge's target (iterative: stack space in the host's threads may be small), so the
+// cycle reported is a shortest one through the new edge. Each distinct cycle (the same locks
+// in the same rotation-normalised order) is reported once.
+// Limits: kMaxEdges edges; the node arrays are sized like the LockRegistry. Edges of removed
+// locks are kept as dead records (memory is never returned).
+#pragma once
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "internal_allocator.h"
+#include "lock_registry.h"
+#include "spin_lock.h"
+#include "stack_depot.h"
+
+namespace lockwatch {
+
+struct EdgeEvidence {
+  static constexpr size_t kMaxGates = 4;
+  uint32_t thread;
+  pid_t tid;
+  StackId held_stack;       // where `from` was acquired
+  StackId requested_stack;  // where `to` was requested while `from` was held
+  uint32_t gate_count;
+  LockId gates[kMaxGates];  // other locks held at the time (the first kMaxGates)
+};
+
+struct CycleEdge {
+  LockId from;
+  LockId to;
+  EdgeEvidence evidence;
+};
+
+using Cycle = std::vector<CycleEdge, InternalStlAllocator<CycleEdge>>;
+
+class LockOrderGraph {
+ public:
+  static constexpr size_t kMaxEdges = size_t{1} << 20;
+
+  LockOrderGraph();
+  LockOrderGraph(const LockOrderGraph&) = delete;
+  LockOrderGraph& operator=(const LockOrderGraph&) = delete;
+
+  // Thread-safe, lock-free. Whether the edge from -> to is in the graph.
+  bool contains(LockId from, LockId to) const;
+
+  // Thread-safe (takes the graph lock). Adds from -> to unless known. When the new edge closes
+  // a cycle not reported before, fills `cycle` (starting with the new edge, each edge's `to`
+  // the next one's `from`) and returns true.
+  bool add_edge(LockId from, LockId to, const EdgeEvidence& evidence, Cycle& cycle);
+
+  // Thread-safe (takes the graph lock). Drops the edges into and out of `lock`.
+  void remove_lock(LockId lock);
+
+  // Thread-safe. Live edges.
+  size_t edge_count() const { return live_edges_.load(std::memory_order_relaxed); }
+
+  // Thread-safe (takes the graph lock). For tests: adjacency and the edge set agree.
+  bool check_invariants();
+
+ private:
+  struct Edge;
+  struct Node {
+    uint32_t generation;
+    Edge* out;
+    Edge* in;
+  };
+
+  static uint64_t edge_hash(LockId from, LockId to);
+  Edge* find_edge(LockId from, LockId to) const;
+  bool find_path(LockId start, LockId target);  // fills parent_edge_ via BFS
+  bool remember_cycle(const Cycle& cycle);
+
+  SpinLock lock_;
+  std::atomic<Edge*>* edge_set_;  // open-addressed by edge_hash; never shrinks
+  Node* nodes_;                   // by LockId::index
+  uint32_t* visit_epoch_;         // BFS marks, by LockId::index
+  Edge** parent_edge_;            // BFS tree, by LockId::index
+  uint32_t epoch_ = 0;
+  std::atomic<size_t> live_edges_{0};
+  size_t stored_edges_ = 0;
+  std::vector<uint64_t, InternalStlAllocator<uint64_t>> reported_cycles_;
+  std::vector<uint32_t, InternalStlAllocator<uint32_t>> queue_;
+};
+
+}  // namespace lockwatch

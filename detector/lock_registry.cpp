@@ -1,0 +1,74 @@
+// Open-addressed address -> LockId table; see lock_registry.h.
+#include "lock_registry.h"
+
+#include "internal_allocator.h"
+
+namespace lockwatch {
+
+const char* lock_kind_name(LockKind kind) {
+  switch (kind) {
+    case LockKind::mutex: return "mutex";
+    case LockKind::recursive_mutex: return "recursive_mutex";
+    case LockKind::rwlock: return "rwlock";
+    case LockKind::spinlock: return "spinlock";
+  }
+  return "mutex";
+}
+
+LockRegistry::LockRegistry() : slots_(static_cast<Slot*>(internal_reserve(kCapacity * sizeof(Slot)))) {}
+
+LockId LockRegistry::find_or_insert(uintptr_t address, LockKind kind, StackId first_use, uint32_t thread) {
+  if (LockId id = find(address); id.valid()) return id;
+  SpinLockGuard guard(insert_lock_);
+  size_t reusable = kCapacity;
+  for (size_t i = home_slot(address), probes = 0; probes < kCapacity; i = (i + 1) & (kCapacity - 1), ++probes) {
+    const uintptr_t key = slots_[i].address.load(std::memory_order_relaxed);
+    if (key == address) return {static_cast<uint32_t>(i), slots_[i].generation.load(std::memory_order_relaxed)};
+    if (key == kTombstone && reusable == kCapacity) reusable = i;
+    if (key == 0) {
+      if (reusable == kCapacity) reusable = i;
+      break;
+    }
+  }
+  if (reusable == kCapacity || live_.load(std::memory_order_relaxed) >= kMaxLive) return {};
+  Slot& slot = slots_[reusable];
+  slot.kind = kind;
+  slot.first_use = first_use;
+  slot.first_thread = thread;
+  uint32_t generation = slot.generation.load(std::memory_order_relaxed) + 1;
+  if (generation == 0) generation = 1;
+  slot.generation.store(generation, std::memory_order_release);
+  slot.address.store(address, std::memory_order_release);
+  live_.fetch_add(1, std::memory_order_relaxed);
+  return {static_cast<uint32_t>(reusable), generation};
+}
+
+LockId LockRegistry::remove(uintptr_t address) {
+  SpinLockGuard guard(insert_lock_);
+  for (size_t i = home_slot(address), probes = 0; probes < kCapacity; i = (i + 1) & (kCapacity - 1), ++probes) {
+    const uintptr_t key = slots_[i].address.load(std::memory_order_relaxed);
+    if (key == address) {
+      LockId id{static_cast<uint32_t>(i), slots_[i].generation.load(std::memory_order_relaxed)};
+      // Bump first, so a racing find() that still sees the address gets a stale id.
+      uint32_t next = id.generation() + 1;
+      slots_[i].generation.store(next == 0 ? 1 : next, std::memory_order_release);
+      slots_[i].address.store(kTombstone, std::memory_order_release);
+      live_.fetch_sub(1, std::memory_order_relaxed);
+      return id;
+    }
+    if (key == 0) break;
+  }
+  return {};
+}
+
+bool LockRegistry::info(LockId id, LockInfo& out) const {
+  if (!id.valid() || id.index() >= kCapacity) return false;
+  const Slot& slot = slots_[id.index()];
+  out.address = slot.address.load(std::memory_order_acquire);
+  out.kind = slot.kind;
+  out.first_use = slot.first_use;
+  out.first_thread = slot.first_thread;
+  return slot.generation.load(std::memory_order_acquire) == id.generation();
+}
+
+}  // namespace lockwatch

@@ -1,0 +1,95 @@
+// LockRegistry: the identity of every lock lockwatch has seen, keyed by its address.
+// A LockId is a slot index plus a generation: destroying a lock (or initialising memory that
+// held one) bumps the generation, so ids of the dead lock never alias the new lock at the same
+// address, and edges recorded for it can never join a cycle with its successor.
+// The table is open-addressed with linear probing and fixed capacity (kCapacity slots,
+// reserved lazily: untouched pages cost nothing). Lookups are lock-free; inserts and removals
+// take a SpinLock. Past ~70% load new locks are not tracked (lookup returns an invalid id).
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+#include "spin_lock.h"
+#include "stack_depot.h"
+
+namespace lockwatch {
+
+enum class LockKind : uint8_t { mutex, recursive_mutex, rwlock, spinlock };
+
+const char* lock_kind_name(LockKind kind);
+
+// One 64-bit word (generation << 32 | index): it travels in a register, never as two halves
+// through memory (which stalls store forwarding on the fast path).
+class LockId {
+ public:
+  constexpr LockId() = default;
+  constexpr LockId(uint32_t index, uint32_t generation) : packed_((uint64_t{generation} << 32) | index) {}
+
+  uint32_t index() const { return static_cast<uint32_t>(packed_); }
+  uint32_t generation() const { return static_cast<uint32_t>(packed_ >> 32); }  // 0: invalid
+  bool valid() const { return generation() != 0; }
+  uint64_t packed() const { return packed_; }
+  friend bool operator==(LockId a, LockId b) { return a.packed_ == b.packed_; }
+
+ private:
+  uint64_t packed_ = 0;
+};
+
+struct LockInfo {
+  uintptr_t address;
+  LockKind kind;
+  StackId first_use;  // where it was initialised, or first locked when it never was
+  uint32_t first_thread;
+};
+
+class LockRegistry {
+ public:
+  static constexpr size_t kCapacityBits = 21;
+  static constexpr size_t kCapacity = size_t{1} << kCapacityBits;
+  static constexpr size_t kMaxLive = kCapacity / 10 * 7;
+
+  LockRegistry();
+  LockRegistry(const LockRegistry&) = delete;
+  LockRegistry& operator=(const LockRegistry&) = delete;
+
+  // Thread-safe, lock-free. The id of the live lock at `address`, or an invalid id.
+  LockId find(uintptr_t address) const {
+    for (size_t i = home_slot(address), probes = 0; probes < kCapacity; i = (i + 1) & (kCapacity - 1), ++probes) {
+      const uintptr_t key = slots_[i].address.load(std::memory_order_acquire);
+      if (key == address) return LockId(static_cast<uint32_t>(i), slots_[i].generation.load(std::memory_order_acquire));
+      if (key == 0) break;
+    }
+    return {};
+  }
+  // Thread-safe. The id of the lock at `address`, registering it (with its first-use stack
+  // and thread) when it is new. Invalid only when the table is full.
+  LockId find_or_insert(uintptr_t address, LockKind kind, StackId first_use, uint32_t thread);
+  // Thread-safe. Forgets the lock at `address` (it was destroyed or re-initialised); returns
+  // the id it had, or an invalid id when it was not tracked.
+  LockId remove(uintptr_t address);
+  // Thread-safe. What is known about `id`; false when `id` is stale (the lock is gone).
+  bool info(LockId id, LockInfo& out) const;
+  // Thread-safe. Locks tracked now.
+  size_t live() const { return live_.load(std::memory_order_relaxed); }
+
+ private:
+  struct Slot {
+    std::atomic<uintptr_t> address;  // 0 empty, kTombstone removed
+    std::atomic<uint32_t> generation;
+    LockKind kind;
+    uint32_t first_thread;
+    StackId first_use;
+  };
+  static constexpr uintptr_t kTombstone = 1;
+
+  // Fibonacci hashing: one multiply spreads the (aligned) addresses over the table.
+  static size_t home_slot(uintptr_t address) { return (address * 0x9e3779b97f4a7c15ull) >> (64 - kCapacityBits); }
+
+  SpinLock insert_lock_;
+  Slot* slots_;
+  std::atomic<size_t> live_{0};
+};
+
+}  // namespace lockwatch

@@ -1,0 +1,57 @@
+// ThreadState: everything lockwatch knows about one thread, owned and touched by that thread
+// alone on the fast path (no atomics, no shared cache lines). Plain data with no constructor,
+// so the shim can place it in memory it zero-fills and recycle it when the thread ends.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <cstdint>
+
+#include "acquisition_site_cache.h"
+#include "lock_registry.h"
+#include "stack_depot.h"
+
+namespace lockwatch {
+
+struct HeldLock {
+  uintptr_t address;
+  LockId lock;  // invalid until first needed (see Detector::on_lock_requested)
+  StackId acquired_at;
+  LockKind kind;
+};
+
+// Edges this thread has already checked against the lock-order graph. A hit means the edge
+// is in the graph: nothing global to read. Direct-mapped; a collision only costs a lookup.
+struct KnownEdgeCache {
+  static constexpr size_t kEntries = 256;
+  struct Entry {
+    uint64_t from;
+    uint64_t to;
+  };
+  Entry entries[kEntries];
+
+  static size_t slot(uint64_t from, uint64_t to) {
+    uint64_t h = (from * 0x9e3779b97f4a7c15ull) ^ to;
+    return (h ^ (h >> 29)) % kEntries;
+  }
+  bool contains(LockId from, LockId to) const {
+    const Entry& e = entries[slot(from.packed(), to.packed())];
+    return e.from == from.packed() && e.to == to.packed();
+  }
+  void remember(LockId from, LockId to) { entries[slot(from.packed(), to.packed())] = {from.packed(), to.packed()}; }
+};
+
+struct ThreadState {
+  static constexpr size_t kMaxHeld = 64;
+
+  uint32_t number;  // 1, 2, ... in the order lockwatch first saw the threads; never reused
+  pid_t tid;
+  uint32_t held_count;
+  uint32_t untracked_held;  // acquisitions past kMaxHeld, not tracked
+  HeldLock held[kMaxHeld + 1];  // the last slot stages a request past kMaxHeld
+  KnownEdgeCache known_edges;
+  AcquisitionSiteCache sites;
+};
+
+}  // namespace lockwatch

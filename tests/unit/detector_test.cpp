@@ -1,0 +1,175 @@
+// Detector: lock events from several threads become exactly the findings they should, with
+// the evidence (both stacks of every edge) attached.
+#include "detector.h"
+
+#include <doctest/doctest.h>
+
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "internal_allocator.h"
+
+using namespace lockwatch;
+
+namespace {
+
+struct RecordingSink : FindingSink {
+  std::vector<Finding> findings;
+  void report(const Finding& finding) override { findings.push_back(finding); }
+};
+
+struct ThreadStateDeleter {
+  void operator()(ThreadState* state) const { internal_free(state, sizeof(ThreadState)); }
+};
+using OwnedThreadState = std::unique_ptr<ThreadState, ThreadStateDeleter>;
+
+struct Harness {
+  Options options;
+  RecordingSink sink;
+  Detector detector{options, sink};
+
+  OwnedThreadState thread(pid_t tid) {
+    OwnedThreadState state(static_cast<ThreadState*>(internal_allocate(sizeof(ThreadState))));
+    detector.attach_thread(*state, tid);
+    return state;
+  }
+
+  __attribute__((noinline)) void lock(ThreadState& thread, uintptr_t address, bool blocking = true) {
+    detector.on_lock_requested(thread, address, LockKind::mutex, LOCKWATCH_CALL_SITE(), blocking);
+    detector.on_lock_acquired(thread);
+  }
+  void unlock(ThreadState& thread, uintptr_t address) { detector.on_lock_released(thread, address); }
+};
+
+constexpr uintptr_t A = 0x1000, B = 0x2000, C = 0x3000;
+
+}  // namespace
+
+TEST_CASE("ABBA in two threads gives one inversion with both stacks of both edges") {
+  Harness h;
+  auto t1 = h.thread(101);
+  auto t2 = h.thread(102);
+  h.lock(*t1, A);
+  h.lock(*t1, B);
+  h.unlock(*t1, B);
+  h.unlock(*t1, A);
+  CHECK(h.sink.findings.empty());
+  h.lock(*t2, B);
+  h.lock(*t2, A);
+  REQUIRE(h.sink.findings.size() == 1);
+  const Finding& f = h.sink.findings[0];
+  CHECK(f.kind == "lock_order_inversion");
+  CHECK(f.severity == Severity::error);
+  REQUIRE(f.cycle.size() == 2);
+  REQUIRE(f.locks.size() == 2);
+  CHECK(f.threads.size() == 2);
+  for (const FindingEdge& edge : f.cycle) {
+    CHECK_FALSE(h.detector.stacks().get(edge.held_stack).empty());
+    CHECK_FALSE(h.detector.stacks().get(edge.requested_stack).empty());
+  }
+  CHECK(f.cycle[0].to == f.cycle[1].from);
+  CHECK(f.cycle[1].to == f.cycle[0].from);
+  // Repeating the pattern reports nothing new.
+  h.unlock(*t2, A);
+  h.unlock(*t2, B);
+  h.lock(*t1, A);
+  h.lock(*t1, B);
+  CHECK(h.sink.findings.size() == 1);
+}
+
+TEST_CASE("one global order never reports; try-locks add no edge") {
+  Harness h;
+  auto t1 = h.thread(1);
+  auto t2 = h.thread(2);
+  for (int round = 0; round < 100; ++round) {
+    h.lock(*t1, A);
+    h.lock(*t1, B);
+    h.lock(*t1, C);
+    h.unlock(*t1, C);
+    h.unlock(*t1, B);
+    h.unlock(*t1, A);
+    h.lock(*t2, B);
+    h.lock(*t2, A, /*blocking=*/false);
+    h.unlock(*t2, A);
+    h.unlock(*t2, B);
+  }
+  CHECK(h.sink.findings.empty());
+  CHECK(h.detector.graph().edge_count() == 3);
+}
+
+TEST_CASE("a destroyed lock's address reused in the opposite order is no inversion") {
+  Harness h;
+  auto t1 = h.thread(1);
+  h.lock(*t1, A);
+  h.lock(*t1, B);
+  h.unlock(*t1, B);
+  h.unlock(*t1, A);
+  h.detector.on_lock_destroyed(A);
+  h.lock(*t1, B);
+  h.lock(*t1, A);
+  CHECK(h.sink.findings.empty());
+}
+
+TEST_CASE("unlocking out of order keeps the held set right") {
+  Harness h;
+  auto t1 = h.thread(1);
+  auto t2 = h.thread(2);
+  h.lock(*t1, A);
+  h.lock(*t1, B);
+  h.unlock(*t1, A);  // B still held
+  h.lock(*t1, C);    // edge B -> C only
+  h.unlock(*t1, C);
+  h.unlock(*t1, B);
+  CHECK(h.detector.graph().edge_count() == 2);
+  CHECK(t1->held_count == 0);
+  h.lock(*t2, C);
+  h.lock(*t2, B);  // C -> B closes B -> C: a real inversion, even though A was released
+  CHECK(h.sink.findings.size() == 1);
+}
+
+TEST_CASE("the acquisition-site cache reuses a stack for the same call path") {
+  Harness h;
+  auto t1 = h.thread(1);
+  for (int i = 0; i < 50; ++i) {
+    h.lock(*t1, A);
+    h.unlock(*t1, A);
+  }
+  CHECK(t1->sites.unwinds() == 1);
+}
+
+TEST_CASE("threads locking concurrently in one global order report nothing; one reversed pair reports once") {
+  Harness h;
+  constexpr int kThreads = 4;
+  constexpr uintptr_t kLocks = 32;
+  std::vector<std::thread> workers;
+  for (int t = 0; t < kThreads; ++t) {
+    workers.emplace_back([&h, t] {
+      auto state = h.thread(1000 + t);
+      uint64_t seed = 0x9e3779b97f4a7c15ull * (t + 1);
+      for (int round = 0; round < 2000; ++round) {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        const uintptr_t first = seed % (kLocks - 1);
+        const uintptr_t second = first + 1 + (seed >> 32) % (kLocks - 1 - first);
+        h.lock(*state, 0x10000 + first * 64);
+        h.lock(*state, 0x10000 + second * 64);
+        h.unlock(*state, 0x10000 + second * 64);
+        h.unlock(*state, 0x10000 + first * 64);
+      }
+    });
+  }
+  for (std::thread& worker : workers) worker.join();
+  CHECK(h.sink.findings.empty());
+  auto forward = h.thread(2000);
+  h.lock(*forward, 0x10000);
+  h.lock(*forward, 0x10000 + 31 * 64);
+  h.unlock(*forward, 0x10000 + 31 * 64);
+  h.unlock(*forward, 0x10000);
+  CHECK(h.sink.findings.empty());
+  auto backward = h.thread(2001);
+  h.lock(*backward, 0x10000 + 31 * 64);
+  h.lock(*backward, 0x10000);
+  CHECK(h.sink.findings.size() == 1);
+}
