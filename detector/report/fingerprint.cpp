@@ -1,0 +1,55 @@
+// Site-based, rotation-normalised finding fingerprints; see fingerprint.h.
+#include "report/fingerprint.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace lockwatch {
+namespace {
+
+constexpr size_t kFramesPerSite = 4;
+
+std::string site_signature(const std::vector<SymbolizedFrame>& frames) {
+  std::string signature;
+  for (size_t i = 0; i < frames.size() && i < kFramesPerSite; ++i) {
+    const SymbolizedFrame& frame = frames[i];
+    if (!frame.function.empty()) {
+      signature += frame.function;
+    } else {
+      const size_t slash = frame.module.rfind('/');
+      signature += fmt::format("{}+{:x}", slash == std::string::npos ? frame.module : frame.module.substr(slash + 1),
+                               frame.offset);
+    }
+    signature += ';';
+  }
+  return signature;
+}
+
+uint64_t fnv1a(const std::string& text) {
+  uint64_t hash = 0xcbf29ce484222325ull;
+  for (unsigned char c : text) {
+    hash ^= c;
+    hash *= 0x100000001b3ull;
+  }
+  return hash;
+}
+
+}  // namespace
+
+std::string fingerprint(const Finding& finding, const ResolvedStacks& stacks) {
+  std::vector<std::string> edges;
+  for (const FindingEdge& edge : finding.cycle) {
+    edges.push_back(site_signature(stacks.frames(edge.held_stack)) + "->" +
+                    site_signature(stacks.frames(edge.requested_stack)));
+  }
+  if (!edges.empty()) {
+    auto smallest = std::min_element(edges.begin(), edges.end());
+    std::rotate(edges.begin(), smallest, edges.end());
+  }
+  std::string text = finding.kind + "/" + finding.subkind;
+  for (const std::string& edge : edges) text += "|" + edge;
+  return fmt::format("{:016x}", fnv1a(text));
+}
+
+}  // namespace lockwatch

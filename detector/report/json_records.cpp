@@ -1,0 +1,92 @@
+// nlohmann-json builders for the report records; see json_records.h and SPEC.md.
+#include "report/json_records.h"
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+namespace lockwatch {
+namespace {
+
+using nlohmann::json;
+
+std::string hex(uintptr_t value) { return fmt::format("0x{:x}", value); }
+
+json frames_json(const std::vector<SymbolizedFrame>& frames) {
+  json out = json::array();
+  for (const SymbolizedFrame& frame : frames) {
+    json f = {{"pc", hex(frame.pc)}, {"module", frame.module}, {"offset", hex(frame.offset)}};
+    if (!frame.function.empty()) f["function"] = frame.function;
+    if (!frame.file.empty()) {
+      f["file"] = frame.file;
+      f["line"] = frame.line;
+    }
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+std::string line(const json& record) {
+  // Replace, never throw, on invalid UTF-8 (paths and argv are bytes).
+  return record.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+}  // namespace
+
+std::string start_record(const ProcessInfo& process, const Options& options) {
+  json option_values = json::object();
+  // As a user would write them in LOCKWATCH_OPTIONS: every value a string.
+  for (const auto& [key, value] : options.describe()) option_values[key] = value;
+  return line({{"type", "start"},
+               {"version", kLockwatchVersion},
+               {"pid", process.pid},
+               {"ppid", process.ppid},
+               {"exe", process.exe},
+               {"argv", process.argv},
+               {"time", utc_timestamp()},
+               {"options", option_values}});
+}
+
+std::string finding_record(const Finding& finding, const ResolvedStacks& stacks, const std::string& fingerprint,
+                           const std::string& message) {
+  json threads = json::array();
+  for (const FindingThread& thread : finding.threads) threads.push_back({{"id", thread.number}, {"tid", thread.tid}});
+  json locks = json::array();
+  for (size_t i = 0; i < finding.locks.size(); ++i) {
+    const FindingLock& lock = finding.locks[i];
+    locks.push_back({{"id", i + 1},
+                     {"address", hex(lock.address)},
+                     {"kind", lock_kind_name(lock.kind)},
+                     {"first_use", frames_json(stacks.frames(lock.first_use))}});
+  }
+  json record = {{"type", "finding"},
+                 {"kind", finding.kind},
+                 {"severity", finding.severity == Severity::error ? "error" : "warning"},
+                 {"fingerprint", fingerprint},
+                 {"message", message},
+                 {"time", utc_timestamp()},
+                 {"threads", threads},
+                 {"locks", locks}};
+  if (!finding.subkind.empty()) record["subkind"] = finding.subkind;
+  if (!finding.cycle.empty()) {
+    json cycle = json::array();
+    for (const FindingEdge& edge : finding.cycle) {
+      cycle.push_back({{"from", edge.from + 1},
+                       {"to", edge.to + 1},
+                       {"thread", edge.thread},
+                       {"held_stack", frames_json(stacks.frames(edge.held_stack))},
+                       {"requested_stack", frames_json(stacks.frames(edge.requested_stack))}});
+    }
+    record["cycle"] = std::move(cycle);
+  }
+  return line(record);
+}
+
+std::string end_record(int exit_status, const std::map<std::string, size_t>& counts, size_t errors) {
+  json findings = json::object();
+  for (const auto& [kind, count] : counts) findings[kind] = count;
+  return line({{"type", "end"}, {"exit_status", exit_status}, {"findings", findings}, {"errors", errors},
+               {"time", utc_timestamp()}});
+}
+
+}  // namespace lockwatch

@@ -1,0 +1,36 @@
+// ReportLog: the JSON Lines file `<log_path>.<pid>.jsonl`.
+// Each record is one write(2) of a whole line on an O_APPEND descriptor, so records are
+// durable the moment they are made (a SIGKILL loses nothing written) and several writers
+// never interleave within a line. The file is created with O_EXCL|O_NOFOLLOW: an existing
+// file or a planted symlink is never clobbered; the name then gets a ".N" suffix instead.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+
+namespace lockwatch {
+
+class ReportLog {
+ public:
+  ReportLog() = default;
+  ~ReportLog();
+  ReportLog(const ReportLog&) = delete;
+  ReportLog& operator=(const ReportLog&) = delete;
+
+  // Opens the file for the calling process. False (with a diagnostic) when it cannot be
+  // created; the log then stays closed and writes are dropped.
+  bool open(const std::string& log_path);
+  bool is_open() const { return fd_ >= 0; }
+  // The process the file belongs to: after fork() the child must open its own.
+  pid_t owner() const { return owner_; }
+  const std::string& path() const { return path_; }
+  void write_line(const std::string& record);
+
+ private:
+  int fd_ = -1;
+  pid_t owner_ = 0;
+  std::string path_;
+};
+
+}  // namespace lockwatch

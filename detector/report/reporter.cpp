@@ -1,0 +1,54 @@
+// Finding -> JSON Lines + text; see reporter.h.
+#include "report/reporter.h"
+
+#include <unistd.h>
+
+#include "report/fingerprint.h"
+#include "report/json_records.h"
+#include "report/resolved_stacks.h"
+#include "report/text_report.h"
+
+namespace lockwatch {
+
+Reporter::Reporter(const Options& options, const StackDepot& stacks) : options_(options), stacks_(stacks) {}
+
+void Reporter::start() {
+  SpinLockGuard guard(lock_);
+  ensure_log_for_this_process();
+}
+
+void Reporter::ensure_log_for_this_process() {
+  if (options_.log_path.empty() || log_.owner() == getpid()) return;
+  counts_.clear();
+  errors_.store(0, std::memory_order_relaxed);
+  if (log_.open(options_.log_path)) log_.write_line(start_record(ProcessInfo::current(), options_));
+}
+
+void Reporter::report(const Finding& finding) {
+  ResolvedStacks stacks(finding, stacks_, symbolizer_);
+  const std::string message = finding_message(finding);
+  const std::string print = fingerprint(finding, stacks);
+  const std::string record = finding_record(finding, stacks, print, message);
+  const std::string text = options_.quiet ? std::string() : text_report(finding, stacks, message, print, getpid());
+
+  SpinLockGuard guard(lock_);
+  ensure_log_for_this_process();
+  log_.write_line(record);
+  ++counts_[finding.kind];
+  if (finding.severity == Severity::error && options_.fail_on.contains(finding.kind)) {
+    errors_.fetch_add(1, std::memory_order_relaxed);
+  }
+  for (size_t done = 0; done < text.size();) {
+    const ssize_t written = write(STDERR_FILENO, text.data() + done, text.size() - done);
+    if (written <= 0) break;
+    done += static_cast<size_t>(written);
+  }
+}
+
+void Reporter::finish(int exit_status) {
+  SpinLockGuard guard(lock_);
+  ensure_log_for_this_process();
+  log_.write_line(end_record(exit_status, counts_, errors_.load(std::memory_order_relaxed)));
+}
+
+}  // namespace lockwatch

@@ -1,0 +1,26 @@
+// Symbolizes the stacks a finding names; see resolved_stacks.h.
+#include "report/resolved_stacks.h"
+
+namespace lockwatch {
+
+ResolvedStacks::ResolvedStacks(const Finding& finding, const StackDepot& depot, Symbolizer& symbolizer) {
+  for (const FindingLock& lock : finding.locks) resolve(lock.first_use, depot, symbolizer);
+  for (const FindingEdge& edge : finding.cycle) {
+    resolve(edge.held_stack, depot, symbolizer);
+    resolve(edge.requested_stack, depot, symbolizer);
+  }
+}
+
+void ResolvedStacks::resolve(StackId id, const StackDepot& depot, Symbolizer& symbolizer) {
+  if (id == kNoStack || frames_.count(id) != 0) return;
+  std::vector<SymbolizedFrame>& frames = frames_[id];
+  for (uintptr_t pc : depot.get(id)) frames.push_back(symbolizer.symbolize(pc));
+}
+
+const std::vector<SymbolizedFrame>& ResolvedStacks::frames(StackId id) const {
+  static const std::vector<SymbolizedFrame> kEmpty;
+  auto found = frames_.find(id);
+  return found == frames_.end() ? kEmpty : found->second;
+}
+
+}  // namespace lockwatch

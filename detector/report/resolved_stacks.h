@@ -1,0 +1,25 @@
+// ResolvedStacks: the symbolized frames of every stack one finding refers to, resolved once
+// and shared by the fingerprint, the JSON record and the text report.
+#pragma once
+
+#include <unordered_map>
+#include <vector>
+
+#include "finding.h"
+#include "report/symbolizer.h"
+#include "stack_depot.h"
+
+namespace lockwatch {
+
+class ResolvedStacks {
+ public:
+  ResolvedStacks(const Finding& finding, const StackDepot& depot, Symbolizer& symbolizer);
+  // Empty for kNoStack.
+  const std::vector<SymbolizedFrame>& frames(StackId id) const;
+
+ private:
+  void resolve(StackId id, const StackDepot& depot, Symbolizer& symbolizer);
+  std::unordered_map<StackId, std::vector<SymbolizedFrame>> frames_;
+};
+
+}  // namespace lockwatch

@@ -1,0 +1,91 @@
+// Text report formatting; see text_report.h.
+#include "report/text_report.h"
+
+#include <fmt/format.h>
+
+namespace lockwatch {
+namespace {
+
+std::string lock_name(size_t index) { return fmt::format("M{}", index + 1); }
+
+void append_stack(std::string& out, const std::vector<SymbolizedFrame>& frames) {
+  if (frames.empty()) {
+    out += "      (no stack recorded)\n";
+    return;
+  }
+  for (size_t i = 0; i < frames.size(); ++i) {
+    const SymbolizedFrame& frame = frames[i];
+    const size_t slash = frame.module.rfind('/');
+    const std::string module = slash == std::string::npos ? frame.module : frame.module.substr(slash + 1);
+    out += fmt::format("      #{:<2} {}", i, frame.function.empty() ? "??" : frame.function);
+    if (!frame.file.empty()) out += fmt::format(" ({}:{})", frame.file, frame.line);
+    out += fmt::format(" [{}+0x{:x}]\n", module, frame.offset);
+  }
+}
+
+void append_scenario(std::string& out, const Finding& finding) {
+  const size_t columns = finding.cycle.size();
+  constexpr size_t kWidth = 24;
+  auto row = [&](size_t column, const std::string& text) {
+    std::string line = "    ";
+    for (size_t c = 0; c < columns; ++c) line += fmt::format("{:<{}}", c == column ? text : "", kWidth);
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out += line + "\n";
+  };
+  out += "  Possible deadlock scenario:\n";
+  std::string header = "    ";
+  std::string rule = "    ";
+  for (const FindingEdge& edge : finding.cycle) {
+    header += fmt::format("{:<{}}", fmt::format("T{}", edge.thread), kWidth);
+    rule += fmt::format("{:<{}}", "----", kWidth);
+  }
+  auto trimmed = [](std::string line) {
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    return line;
+  };
+  out += trimmed(header) + "\n" + trimmed(rule) + "\n";
+  for (size_t c = 0; c < columns; ++c) row(c, fmt::format("lock({})", lock_name(finding.cycle[c].from)));
+  for (size_t c = 0; c < columns; ++c) {
+    const FindingEdge& edge = finding.cycle[c];
+    const FindingEdge& holder = finding.cycle[(c + 1) % columns];
+    row(c, fmt::format("lock({}) <- waits for T{}", lock_name(edge.to), holder.thread));
+  }
+  out += "    *** every thread waits for the next: DEADLOCK ***\n";
+}
+
+}  // namespace
+
+std::string finding_message(const Finding& finding) {
+  if (finding.kind == "lock_order_inversion") {
+    std::string chain;
+    for (const FindingEdge& edge : finding.cycle) chain += lock_name(edge.from) + " -> ";
+    if (!finding.cycle.empty()) chain += lock_name(finding.cycle.front().from);
+    return fmt::format("lock-order inversion (potential deadlock) between {} locks: {}", finding.locks.size(), chain);
+  }
+  return finding.kind;
+}
+
+std::string text_report(const Finding& finding, const ResolvedStacks& stacks, const std::string& message,
+                        const std::string& fingerprint, pid_t pid) {
+  std::string out = fmt::format("==lockwatch== {}: {} (pid {})\n",
+                                finding.severity == Severity::error ? "ERROR" : "WARNING", message, pid);
+  for (size_t i = 0; i < finding.locks.size(); ++i) {
+    const FindingLock& lock = finding.locks[i];
+    out += fmt::format("  {} is the {} at 0x{:x}, first used at:\n", lock_name(i), lock_kind_name(lock.kind), lock.address);
+    append_stack(out, stacks.frames(lock.first_use));
+  }
+  for (size_t e = 0; e < finding.cycle.size(); ++e) {
+    const FindingEdge& edge = finding.cycle[e];
+    out += fmt::format("  Edge {}: {} -> {}. Thread T{} acquired {} at:\n", e + 1, lock_name(edge.from),
+                       lock_name(edge.to), edge.thread, lock_name(edge.from));
+    append_stack(out, stacks.frames(edge.held_stack));
+    out += fmt::format("    and then, still holding {}, requested {} at:\n", lock_name(edge.from), lock_name(edge.to));
+    append_stack(out, stacks.frames(edge.requested_stack));
+  }
+  if (!finding.cycle.empty()) append_scenario(out, finding);
+  for (const FindingThread& thread : finding.threads) out += fmt::format("  T{} is thread {}\n", thread.number, thread.tid);
+  out += fmt::format("  Fix: make every thread take these locks in one global order.\n  fingerprint: {}\n", fingerprint);
+  return out;
+}
+
+}  // namespace lockwatch
