@@ -1,0 +1,83 @@
+// Process-wide set-up, per-thread state and exit handling; see runtime.h.
+#include "runtime.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <new>
+
+#include "internal_allocator.h"
+#include "real_functions.h"
+#include "report/diagnostics.h"
+
+namespace lockwatch::preload {
+
+__thread ThreadState* current_thread_state __attribute__((tls_model("initial-exec"))) = nullptr;
+std::atomic<bool> Runtime::running_{false};
+alignas(64) char Runtime::storage_[sizeof(Runtime)];
+
+namespace {
+
+ParsedOptions options_from_environment() {
+  const char* text = getenv("LOCKWATCH_OPTIONS");
+  ParsedOptions parsed = parse_options(text != nullptr ? text : "");
+  for (const std::string& error : parsed.errors) diagnostic_error(error);
+  return parsed;
+}
+
+}  // namespace
+
+Runtime::Runtime(const Options& options)
+    : options_(options), detector_(options_, reporter_), reporter_(options_, detector_.stacks()) {}
+
+void Runtime::initialize() {
+  InsideLockwatch inside;
+  (void)real();
+  auto* runtime = new (storage_) Runtime(options_from_environment().options);
+  pthread_key_create(&runtime->thread_exit_key_, &Runtime::on_thread_exit);
+  pthread_atfork(nullptr, nullptr, &Runtime::on_fork_child);
+  on_exit(&Runtime::on_process_exit, nullptr);
+  runtime->reporter_.start();
+  running_.store(true, std::memory_order_release);
+}
+
+ThreadState* Runtime::attach_current_thread() {
+  if (!running_.load(std::memory_order_acquire) || inside_lockwatch()) return nullptr;
+  InsideLockwatch inside;
+  Runtime& runtime = instance();
+  auto* state = static_cast<ThreadState*>(internal_allocate(sizeof(ThreadState)));
+  runtime.detector_.attach_thread(*state, static_cast<pid_t>(syscall(SYS_gettid)));
+  current_thread_state = state;
+  pthread_setspecific(runtime.thread_exit_key_, state);
+  return state;
+}
+
+void Runtime::on_thread_exit(void* state) {
+  // Locks taken by later TLS destructors attach a fresh state, which the key recycles too.
+  current_thread_state = nullptr;
+  internal_free(state, sizeof(ThreadState));
+}
+
+void Runtime::on_fork_child() {
+  // Only the forking thread lives on in the child; its state stays valid. The report goes to
+  // the child's own file from its next record on.
+  InsideLockwatch inside;
+  instance().reporter_.start();
+}
+
+void Runtime::on_process_exit(int status, void*) {
+  ++lockwatch_depth;  // for good: nothing after this is analysed
+  Runtime& runtime = instance();
+  runtime.reporter_.finish(status);
+  if (runtime.reporter_.errors() > 0 && runtime.options_.exitcode != 0) {
+    fflush(nullptr);
+    _exit(runtime.options_.exitcode);
+  }
+}
+
+__attribute__((constructor)) static void lockwatch_constructor() { Runtime::initialize(); }
+
+}  // namespace lockwatch::preload
