@@ -1,0 +1,105 @@
+// The lockwatch command line. `lockwatch run [options] -- CMD ARGS...` runs CMD with
+// liblockwatch.so preloaded (found next to this binary: ../lib or the same folder) and the
+// options passed through LOCKWATCH_OPTIONS. It execs CMD, so CMD's exit status (or
+// lockwatch's exitcode when errors were found) is the status of `lockwatch run`.
+// Bad usage: one line saying what to type instead, exit 2.
+#include <CLI/CLI.hpp>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <vector>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr int kUsageError = 2;
+
+fs::path find_library() {
+  char self[PATH_MAX];
+  const ssize_t length = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (length <= 0) return {};
+  const fs::path bin_dir = fs::path(std::string(self, static_cast<size_t>(length))).parent_path();
+  for (const fs::path& candidate : {bin_dir / ".." / "lib" / "liblockwatch.so", bin_dir / "liblockwatch.so"}) {
+    std::error_code error;
+    if (fs::exists(candidate, error)) return fs::canonical(candidate, error);
+  }
+  return {};
+}
+
+struct RunRequest {
+  std::vector<std::string> options;  // key=value
+  std::string log_path;
+  int exitcode = -1;
+  bool quiet = false;
+  std::vector<std::string> command;
+};
+
+[[noreturn]] void usage_error(const std::string& message) {
+  std::cerr << "lockwatch: error: " << message << '\n';
+  std::exit(kUsageError);
+}
+
+[[noreturn]] void run(const RunRequest& request) {
+  if (request.command.empty()) usage_error("no command to run; type: lockwatch run [options] -- CMD ARGS...");
+  const fs::path library = find_library();
+  if (library.empty()) usage_error("liblockwatch.so not found next to this program (looked in ../lib and .)");
+
+  std::string preload = library.string();
+  if (const char* existing = getenv("LD_PRELOAD"); existing != nullptr && existing[0] != '\0') {
+    preload += ':';
+    preload += existing;
+  }
+  std::string options = getenv("LOCKWATCH_OPTIONS") != nullptr ? getenv("LOCKWATCH_OPTIONS") : "";
+  auto add_option = [&](const std::string& pair) {
+    if (!options.empty()) options += ':';
+    options += pair;
+  };
+  for (const std::string& pair : request.options) {
+    if (pair.find('=') == std::string::npos) usage_error("--option takes key=value, e.g. --option stall_ms=2000");
+    add_option(pair);
+  }
+  if (!request.log_path.empty()) add_option("log_path=" + request.log_path);
+  if (request.exitcode >= 0) add_option("exitcode=" + std::to_string(request.exitcode));
+  if (request.quiet) add_option("quiet=1");
+  setenv("LD_PRELOAD", preload.c_str(), 1);
+  setenv("LOCKWATCH_OPTIONS", options.c_str(), 1);
+
+  std::vector<char*> argv;
+  for (const std::string& argument : request.command) argv.push_back(const_cast<char*>(argument.c_str()));
+  argv.push_back(nullptr);
+  execvp(argv[0], argv.data());
+  usage_error("cannot run '" + request.command[0] + "': " + strerror(errno) + "; check the command name and PATH");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"lockwatch: finds deadlocks and synchronization bugs in unmodified programs"};
+  app.require_subcommand(1);
+  RunRequest request;
+  CLI::App* run_command = app.add_subcommand("run", "run a command with lockwatch preloaded");
+  run_command->add_option("-o,--option", request.options, "a LOCKWATCH_OPTIONS pair, key=value (repeatable)");
+  run_command->add_option("--log-path", request.log_path, "write JSON Lines reports to PATH.<pid>.jsonl");
+  run_command->add_option("--exitcode", request.exitcode, "exit status when errors are found (0: keep the program's)")
+      ->check(CLI::Range(0, 255));
+  run_command->add_flag("-q,--quiet", request.quiet, "no text report on stderr");
+  run_command->add_option("command", request.command, "the command and its arguments, after --")->required();
+  run_command->positionals_at_end();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& help) {
+    return app.exit(help);
+  } catch (const CLI::ParseError& error) {
+    std::cerr << "lockwatch: error: " << error.what() << "; type: lockwatch run [options] -- CMD ARGS...\n";
+    return kUsageError;
+  }
+  if (run_command->parsed()) run(request);
+  return 0;
+}
