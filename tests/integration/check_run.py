@@ -1,0 +1,521 @@
+#!/usr/bin/env python3
+"""Runs one command under liblockwatch.so and checks the JSON Lines report it leaves.
+
+Every run is checked against the record contract of SPEC.md (start, finding and end records,
+frames, lock-order cycles); the flags add what this particular test expects: exit status, finding
+counts, cycle length, functions named in stacks, stderr, and with --native, that the preload did
+not change the program's output. Standard library only, so it runs wherever python3 does.
+
+    check_run.py --lib build/lib/liblockwatch.so --expect-exit 66 \
+        --expect-findings lock_order_inversion=1 --cycle-length 2 -- build/samples/abba
+"""
+from __future__ import annotations
+
+import argparse
+import glob
+import hashlib
+import json
+import os
+import random
+import re
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+
+FINDING_KINDS = ("lock_order_inversion", "deadlock", "stall", "hang", "long_hold", "misuse")
+SEVERITIES = ("error", "warning")
+HEX_NUMBER = re.compile(r"0x[0-9a-fA-F]+\Z")
+UTC_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z\Z")
+REPORT_NAME = re.compile(r"report\.(\d+)\.jsonl\Z")
+EXCERPT_LINES = 40
+EXCERPT_LINE_CHARS = 3000
+
+
+@dataclass
+class Run:
+    """One execution of the command: its pid (that of its report file), status and output."""
+    pid: int
+    status: int | None  # None when it timed out; negative when killed by a signal
+    stdout: bytes
+    stderr: bytes
+
+
+@dataclass
+class Process:
+    """One process image's records: from a start record to its end record. A process that
+    exec()s leaves an image without an end record, followed by the new image's start record in
+    the same file (same pid)."""
+    pid: int
+    start: dict
+    findings: list[dict] = field(default_factory=list)
+    end: dict | None = None
+
+
+class Failures:
+    """Collects what went wrong, so that one run reports every problem at once."""
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+
+    def add(self, message: str) -> None:
+        self.messages.append(message)
+
+    def __bool__(self) -> bool:
+        return bool(self.messages)
+
+
+def parse_arguments(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        usage="%(prog)s --lib LIB [options] -- COMMAND [ARG...]")
+    parser.add_argument("--lib", required=True, help="path of liblockwatch.so to LD_PRELOAD")
+    parser.add_argument("--timeout", type=float, default=60.0,
+                        help="seconds before the command's process group is killed (default 60)")
+    parser.add_argument("--options", default="",
+                        help='extra LOCKWATCH_OPTIONS, e.g. "exitcode=0:quiet=1"')
+    parser.add_argument("--stdin", metavar="FILE", help="feed FILE to the command's stdin")
+    parser.add_argument("--native", action="store_true",
+                        help="run the command without the preload first; stdout and exit status "
+                             "must be the same under the preload")
+    parser.add_argument("--expect-exit", type=int, metavar="N",
+                        help="the exit status under the preload")
+    parser.add_argument("--expect-findings", action="append", default=[], metavar="KIND=COUNT",
+                        help="findings of KIND in all reports (repeatable); kinds not named must "
+                             "have none")
+    parser.add_argument("--cycle-length", type=int, metavar="N",
+                        help="every lock_order_inversion's cycle has N edges")
+    parser.add_argument("--expect-function", action="append", default=[], metavar="NAME",
+                        help="NAME is the function of some frame of some finding (repeatable); "
+                             "C++ names match without scope and parameters")
+    stderr_group = parser.add_mutually_exclusive_group()
+    stderr_group.add_argument("--require-stderr-empty", action="store_true",
+                              help="nothing on stderr under the preload")
+    stderr_group.add_argument("--expect-stderr-line", action="append", default=[],
+                              metavar="REGEX",
+                              help="stderr under the preload has exactly one line per REGEX given, "
+                                   "in order, each matching it (re.search; repeatable)")
+    parser.add_argument("--make-sort-input", nargs=2, metavar=("PATH", "LINES"),
+                        help="first write LINES deterministic pseudo-random lines to PATH")
+
+    if "--" not in argv:
+        parser.error("the command to run goes after --")
+    split = argv.index("--")
+    args = parser.parse_args(argv[:split])
+    command = argv[split + 1:]
+    if not command:
+        parser.error("no command after --")
+    args.expected_counts = {}
+    for item in args.expect_findings:
+        kind, _, count = item.partition("=")
+        if kind not in FINDING_KINDS or not count.isdigit():
+            parser.error(f"--expect-findings {item}: want KIND=COUNT with KIND one of "
+                         f"{', '.join(FINDING_KINDS)}")
+        args.expected_counts[kind] = int(count)
+    if args.make_sort_input and not args.make_sort_input[1].isdigit():
+        parser.error("--make-sort-input PATH LINES: LINES must be a number")
+    return args, command
+
+
+def write_sort_input(path: str, lines: int) -> None:
+    """Writes `lines` lines of 36 bytes each, the same every time."""
+    generator = random.Random(lines)
+    words = ("lock", "order", "mutex", "thread", "cycle", "graph", "stack", "frame", "watchdog")
+    with open(path, "w", encoding="ascii") as out:
+        for _ in range(lines):
+            out.write(f"{generator.getrandbits(64):016x} {generator.choice(words):>8} "
+                      f"{generator.randrange(10**9):09d}\n")
+
+
+def run_command(command: list[str], env: dict[str, str], stdin_path: str | None,
+                timeout: float) -> Run:
+    """Runs the command in its own process group, so a timeout kills everything it started."""
+    stdin = open(stdin_path, "rb") if stdin_path else subprocess.DEVNULL
+    try:
+        process = subprocess.Popen(command, env=env, stdin=stdin, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, start_new_session=True)
+    except OSError as error:
+        sys.exit(f"FAIL: cannot run {command[0]}: {error}")
+    finally:
+        if stdin_path:
+            stdin.close()
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+        return Run(process.pid, process.returncode, stdout, stderr)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        try:
+            stdout, stderr = process.communicate(timeout=5)
+        except subprocess.TimeoutExpired:  # a descendant left the group and holds the pipes
+            stdout, stderr = b"", b""
+        return Run(process.pid, None, stdout, stderr)
+
+
+def describe_status(status: int | None) -> str:
+    if status is None:
+        return "timed out (killed)"
+    if status < 0:
+        return f"killed by {signal.Signals(-status).name}"
+    return f"exit {status}"
+
+
+def load_reports(report_dir: str, failures: Failures) -> tuple[list[Process], dict[str, list[str]]]:
+    """Parses every report file into process images; returns them and each file's raw lines."""
+    processes: list[Process] = []
+    raw_lines: dict[str, list[str]] = {}
+    for path in sorted(glob.glob(os.path.join(report_dir, "report.*.jsonl"))):
+        name = os.path.basename(path)
+        match = REPORT_NAME.match(name)
+        if not match:
+            failures.add(f"{name}: report file name is not report.<pid>.jsonl")
+            continue
+        with open(path, encoding="utf-8", errors="replace") as report:
+            text = report.read()
+        raw_lines[path] = text.splitlines()
+        if text and not text.endswith("\n"):
+            failures.add(f"{name}: the last record is not terminated by a newline (torn write?)")
+        records = []
+        for number, line in enumerate(raw_lines[path], 1):
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as error:
+                failures.add(f"{name}:{number}: not JSON ({error}): {line[:200]!r}")
+                continue
+            if not isinstance(record, dict) or not isinstance(record.get("type"), str):
+                failures.add(f"{name}:{number}: not an object with a string \"type\"")
+                continue
+            records.append((f"{name}:{number}", record))
+        processes += split_into_processes(name, int(match.group(1)), records, failures)
+    return processes, raw_lines
+
+
+def split_into_processes(name: str, pid: int, records: list[tuple[str, dict]],
+                         failures: Failures) -> list[Process]:
+    """A file holds one process image per start record; only the last image must have ended
+    (the others exec()ed a new program)."""
+    if not records:
+        failures.add(f"{name}: empty report (no start record)")
+        return []
+    processes: list[Process] = []
+    for where, record in records:
+        kind = record["type"]
+        if kind == "start":
+            check_start(where, record, pid, failures)
+            processes.append(Process(pid, record))
+        elif not processes:
+            failures.add(f"{where}: first record is {kind!r}, not 'start'")
+            return []
+        elif processes[-1].end is not None:
+            failures.add(f"{where}: {kind!r} record after the 'end' record")
+        elif kind == "finding":
+            check_finding(where, record, failures)
+            processes[-1].findings.append(record)
+        elif kind == "end":
+            check_end(where, record, processes[-1], failures)
+            processes[-1].end = record
+        elif kind != "profile":
+            failures.add(f"{where}: unknown record type {kind!r}")
+    if processes[-1].end is None:
+        failures.add(f"{name}: the last record is not 'end' (did the process crash?)")
+    return processes
+
+
+def check_fields(where: str, record: dict, expected: dict[str, type], failures: Failures) -> bool:
+    """Each named field is present with the given JSON type; True when all are."""
+    good = True
+    for key, wanted in expected.items():
+        value = record.get(key)
+        # bool is an int in Python, never a valid JSON number here.
+        if not isinstance(value, wanted) or (wanted is int and isinstance(value, bool)):
+            failures.add(f"{where}: {record.get('type', 'object')} field {key!r} should be "
+                         f"{wanted.__name__}, is {json.dumps(value)[:80]}")
+            good = False
+    return good
+
+
+def check_time(where: str, record: dict, failures: Failures) -> None:
+    value = record.get("time")
+    if "time" in record and not (isinstance(value, str) and UTC_TIME.match(value)):
+        failures.add(f"{where}: time {value!r} is not UTC ISO 8601 like 2026-11-26T01:02:03.456Z")
+
+
+def check_start(where: str, record: dict, pid: int, failures: Failures) -> None:
+    if not check_fields(where, record, {"version": str, "pid": int, "ppid": int, "exe": str,
+                                        "argv": list, "time": str, "options": dict}, failures):
+        return
+    if record["pid"] != pid:
+        failures.add(f"{where}: start pid {record['pid']} is not the file's pid {pid}")
+    if not os.path.isabs(record["exe"]):
+        failures.add(f"{where}: exe {record['exe']!r} is not an absolute path")
+    if not all(isinstance(arg, str) for arg in record["argv"]):
+        failures.add(f"{where}: argv holds a non-string")
+    if not record["version"]:
+        failures.add(f"{where}: empty version")
+    check_time(where, record, failures)
+
+
+def check_end(where: str, record: dict, process: Process, failures: Failures) -> None:
+    if not check_fields(where, record, {"exit_status": int, "findings": dict}, failures):
+        return
+    check_time(where, record, failures)
+    if "errors" in record and not (isinstance(record["errors"], int) and record["errors"] >= 0):
+        failures.add(f"{where}: errors {record['errors']!r} is not a count")
+    reported = {kind: count for kind, count in record["findings"].items() if count != 0}
+    written: dict[str, int] = {}
+    for finding in process.findings:
+        written[finding.get("kind")] = written.get(finding.get("kind"), 0) + 1
+    if reported != written:
+        failures.add(f"{where}: end counts {reported} differ from the finding records written "
+                     f"by this process {written}")
+
+
+def check_finding(where: str, record: dict, failures: Failures) -> None:
+    if not check_fields(where, record, {"kind": str, "severity": str, "fingerprint": str,
+                                        "message": str, "threads": list, "locks": list}, failures):
+        return
+    kind = record["kind"]
+    if kind not in FINDING_KINDS:
+        failures.add(f"{where}: unknown finding kind {kind!r}")
+    if kind == "misuse" and not (isinstance(record.get("subkind"), str) and record["subkind"]):
+        failures.add(f"{where}: misuse finding without a subkind")
+    if record["severity"] not in SEVERITIES:
+        failures.add(f"{where}: severity {record['severity']!r} is not error or warning")
+    if not record["fingerprint"]:
+        failures.add(f"{where}: empty fingerprint")
+    if not record["message"] or "\n" in record["message"] or "\r" in record["message"]:
+        failures.add(f"{where}: message must be one non-empty line: {record['message']!r}")
+    check_time(where, record, failures)
+    thread_ids = collect_ids(where, "threads", record["threads"], failures)
+    lock_ids = collect_ids(where, "locks", record["locks"], failures)
+    for path, frames in stacks_of(record):
+        check_frames(f"{where}: {path}", frames, failures)
+    if kind == "lock_order_inversion":
+        check_cycle(where, record.get("cycle"), thread_ids, lock_ids, failures)
+
+
+def collect_ids(where: str, key: str, entries: list, failures: Failures) -> set:
+    ids = set()
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, dict) or "id" not in entry:
+            failures.add(f"{where}: {key}[{index}] is not an object with an id")
+        else:
+            ids.add(json.dumps(entry["id"]))
+    return ids
+
+
+def stacks_of(value, path: str = "") -> list[tuple[str, object]]:
+    """Every frame list in a finding: the values of keys named stack, *_stack or first_use."""
+    found = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            item_path = f"{path}.{key}" if path else key
+            if key in ("stack", "first_use") or key.endswith("_stack"):
+                found.append((item_path, item))
+            else:
+                found += stacks_of(item, item_path)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += stacks_of(item, f"{path}[{index}]")
+    return found
+
+
+def check_frames(where: str, frames, failures: Failures) -> None:
+    if not isinstance(frames, list):
+        failures.add(f"{where}: a stack should be a list of frames")
+        return
+    for index, frame in enumerate(frames):
+        at = f"{where}[{index}]"
+        if not isinstance(frame, dict):
+            failures.add(f"{at}: a frame should be an object")
+            continue
+        for key in ("pc", "offset"):
+            if not (isinstance(frame.get(key), str) and HEX_NUMBER.match(frame[key])):
+                failures.add(f"{at}: {key} {frame.get(key)!r} is not a hex string 0x...")
+        if not isinstance(frame.get("module"), str):
+            failures.add(f"{at}: module {frame.get('module')!r} is not a string")
+        for key, wanted in (("function", str), ("file", str), ("line", int)):
+            if key in frame and not isinstance(frame[key], wanted):
+                failures.add(f"{at}: {key} {frame[key]!r} is not a {wanted.__name__}")
+
+
+def check_cycle(where: str, cycle, thread_ids: set, lock_ids: set, failures: Failures) -> None:
+    if not isinstance(cycle, list) or len(cycle) < 2:
+        failures.add(f"{where}: lock_order_inversion needs a cycle of at least 2 edges, has "
+                     f"{json.dumps(cycle)[:80]}")
+        return
+    for index, edge in enumerate(cycle):
+        at = f"{where}: cycle[{index}]"
+        if not isinstance(edge, dict):
+            failures.add(f"{at}: an edge should be an object")
+            return
+        for key in ("from", "to"):
+            if json.dumps(edge.get(key)) not in lock_ids:
+                failures.add(f"{at}: {key} {edge.get(key)!r} is not the id of one of the locks")
+        if json.dumps(edge.get("thread")) not in thread_ids:
+            failures.add(f"{at}: thread {edge.get('thread')!r} is not the id of one of the threads")
+        for key in ("held_stack", "requested_stack"):
+            if not (isinstance(edge.get(key), list) and edge[key]):
+                failures.add(f"{at}: {key} must be a non-empty list of frames")
+        following = cycle[(index + 1) % len(cycle)]
+        if isinstance(following, dict) and edge.get("to") != following.get("from"):
+            failures.add(f"{at}: does not chain: to {edge.get('to')!r} but the next edge is "
+                         f"from {following.get('from')!r}")
+
+
+def function_matches(function: str, name: str) -> bool:
+    """'f' matches itself and C++ names such as '(anonymous namespace)::x::f(int)'."""
+    if function == name:
+        return True
+    unscoped = function.replace("(anonymous namespace)::", "").split("(", 1)[0]
+    return unscoped.rsplit("::", 1)[-1] == name
+
+
+def check_expectations(args: argparse.Namespace, command: list[str], run: Run,
+                       native: Run | None, processes: list[Process], failures: Failures) -> None:
+    if run.status is None:
+        failures.add(f"timed out after {args.timeout:g} s under the preload")
+    elif args.expect_exit is not None and run.status != args.expect_exit:
+        failures.add(f"exit status under the preload: {describe_status(run.status)}, "
+                     f"expected {args.expect_exit}")
+
+    if native is not None:
+        if native.status is None:
+            failures.add(f"timed out after {args.timeout:g} s natively (without the preload)")
+        elif native.status != run.status:
+            failures.add(f"exit status changed by the preload: natively "
+                         f"{describe_status(native.status)}, "
+                         f"preloaded {describe_status(run.status)}")
+        if native.stdout != run.stdout:
+            failures.add("stdout changed by the preload: "
+                         + describe_difference(native.stdout, run.stdout))
+
+    stderr_lines = run.stderr.decode(errors="replace").splitlines()
+    if args.require_stderr_empty and run.stderr:
+        failures.add("stderr under the preload is not empty")
+    if args.expect_stderr_line:
+        if len(stderr_lines) != len(args.expect_stderr_line):
+            failures.add(f"stderr has {len(stderr_lines)} lines, expected "
+                         f"{len(args.expect_stderr_line)}")
+        for number, (line, pattern) in enumerate(zip(stderr_lines, args.expect_stderr_line), 1):
+            if not re.search(pattern, line):
+                failures.add(f"stderr line {number} {line!r} does not match {pattern!r}")
+
+    own = [process for process in processes if process.pid == run.pid]
+    if not own:
+        failures.add(f"no report from the command's own process (pid {run.pid})")
+    else:
+        check_own_process(own, command, run, failures)
+
+    findings = [finding for process in processes for finding in process.findings]
+    counts: dict[str, int] = {}
+    for finding in findings:
+        counts[finding.get("kind")] = counts.get(finding.get("kind"), 0) + 1
+    for kind in sorted(set(counts) | set(args.expected_counts), key=str):
+        if counts.get(kind, 0) != args.expected_counts.get(kind, 0):
+            failures.add(f"{counts.get(kind, 0)} {kind} finding(s), expected "
+                         f"{args.expected_counts.get(kind, 0)}")
+
+    if args.cycle_length is not None:
+        for finding in findings:
+            cycle = finding.get("cycle")
+            if finding.get("kind") == "lock_order_inversion" and isinstance(cycle, list) \
+                    and len(cycle) != args.cycle_length:
+                failures.add(f"a lock_order_inversion cycle has {len(cycle)} edges, expected "
+                             f"{args.cycle_length}: {finding.get('message')!r}")
+
+    functions = sorted({frame["function"] for finding in findings
+                        for _, frames in stacks_of(finding) if isinstance(frames, list)
+                        for frame in frames
+                        if isinstance(frame, dict) and isinstance(frame.get("function"), str)})
+    for name in args.expect_function:
+        if not any(function_matches(function, name) for function in functions):
+            failures.add(f"no frame of any finding is in function {name!r}; functions seen: "
+                         f"{', '.join(functions) or '(none)'}")
+
+
+def check_own_process(own: list[Process], command: list[str], run: Run, failures: Failures) -> None:
+    """The command's own process: its first image saw our argv, and unless an error finding
+    made lockwatch override it, its status is the one the end record gives."""
+    if own[0].start.get("argv") != command:
+        failures.add(f"start argv {own[0].start.get('argv')!r} is not the command {command!r}")
+    last = own[-1]
+    has_errors = any(finding.get("severity") == "error" for finding in last.findings)
+    if last.end is not None and run.status is not None and not has_errors \
+            and last.end.get("exit_status") != run.status:
+        failures.add(f"end exit_status {last.end.get('exit_status')!r} is not the process's "
+                     f"status {run.status} (no error findings, so nothing should override it)")
+
+
+def describe_difference(native: bytes, preloaded: bytes) -> str:
+    def digest(data: bytes) -> str:
+        return f"{len(data)} bytes sha256 {hashlib.sha256(data).hexdigest()[:16]}"
+    summary = f"natively {digest(native)}, preloaded {digest(preloaded)}"
+    native_lines, preloaded_lines = native.splitlines(), preloaded.splitlines()
+    for number, (left, right) in enumerate(zip(native_lines, preloaded_lines), 1):
+        if left != right:
+            return f"{summary}; line {number}: natively {left[:200]!r}, preloaded {right[:200]!r}"
+    return f"{summary}; natively {len(native_lines)} lines, preloaded {len(preloaded_lines)} lines"
+
+
+def print_failure(command: list[str], run: Run, failures: Failures, raw_lines: dict[str, list[str]],
+                  report_dir: str) -> None:
+    print(f"FAIL: {shlex.join(command)}")
+    for message in failures.messages:
+        print(f"  - {message}")
+    print(f"status under the preload: {describe_status(run.status)}")
+    print_excerpt("stderr under the preload", run.stderr.decode(errors="replace").splitlines())
+    if not raw_lines:
+        contents = os.listdir(report_dir) or "nothing"
+        print(f"no report.<pid>.jsonl in {report_dir}; it holds: {contents}")
+    for path, lines in raw_lines.items():
+        print_excerpt(f"report {path}", lines)
+    print(f"report files kept in {report_dir}")
+
+
+def print_excerpt(title: str, lines: list[str]) -> None:
+    print(f"{title} ({len(lines)} lines):")
+    for line in lines[:EXCERPT_LINES]:
+        suffix = "..." if len(line) > EXCERPT_LINE_CHARS else ""
+        print(f"  | {line[:EXCERPT_LINE_CHARS]}{suffix}")
+    if len(lines) > EXCERPT_LINES:
+        print(f"  | ... {len(lines) - EXCERPT_LINES} more lines")
+
+
+def main(argv: list[str]) -> int:
+    args, command = parse_arguments(argv)
+    library = os.path.abspath(args.lib)
+    if not os.path.isfile(library):
+        print(f"FAIL: no preload library at {library}")
+        return 1
+    if args.make_sort_input:
+        write_sort_input(args.make_sort_input[0], int(args.make_sort_input[1]))
+
+    native = None
+    if args.native:
+        native = run_command(command, dict(os.environ), args.stdin, args.timeout)
+
+    report_dir = tempfile.mkdtemp(prefix="lockwatch-check-")
+    env = dict(os.environ)
+    env["LD_PRELOAD"] = ":".join(filter(None, (library, env.get("LD_PRELOAD"))))
+    log_path = os.path.join(report_dir, "report")
+    env["LOCKWATCH_OPTIONS"] = ":".join(filter(None, (f"log_path={log_path}", args.options)))
+    run = run_command(command, env, args.stdin, args.timeout)
+
+    failures = Failures()
+    processes, raw_lines = load_reports(report_dir, failures)
+    check_expectations(args, command, run, native, processes, failures)
+    if failures:
+        print_failure(command, run, failures, raw_lines, report_dir)
+        return 1
+    shutil.rmtree(report_dir, ignore_errors=True)
+    counts = ", ".join(f"{kind}={count}" for kind, count in sorted(args.expected_counts.items()))
+    print(f"PASS: {os.path.basename(command[0])}: {describe_status(run.status)}, "
+          f"findings: {counts or 'none'}, {len(raw_lines)} report file(s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
