@@ -14,7 +14,8 @@ StackId AcquisitionSiteCache::unwind(Entry& entry, CallSite site, size_t max_dep
   ++unwinds_;
   uintptr_t pcs[kMaxStackDepth];
   uintptr_t stack_pointers[kMaxStackDepth];
-  const size_t depth = capture_stack(site, max_depth < kMaxStackDepth ? max_depth : kMaxStackDepth, pcs, stack_pointers);
+  const size_t depth =
+      capture_stack(site, max_depth < kMaxStackDepth ? max_depth : kMaxStackDepth, pcs, stack_pointers);
   entry.return_address = site.return_address;
   entry.caller_stack_pointer = site.caller_stack_pointer;
   entry.stack = depot.insert({pcs, depth});
@@ -29,11 +30,13 @@ StackId AcquisitionSiteCache::unwind(Entry& entry, CallSite site, size_t max_dep
   // frame i+1's return address lives at stack_pointers[i+1] - 8.
   for (size_t i = 1, verified = 0; i < depth && verified < kVerifiedFrames; ++i, ++verified) {
     // Only slots of a sanely growing stack within the thread's own stack are ever read back.
-    if (stack_pointers[i] <= stack_pointers[i - 1] || stack_pointers[i] < site.caller_stack_pointer + sizeof(uintptr_t) ||
+    if (stack_pointers[i] <= stack_pointers[i - 1] ||
+        stack_pointers[i] < site.caller_stack_pointer + sizeof(uintptr_t) ||
         stack_pointers[i] - site.caller_stack_pointer > kMaxVerifiedSpan) {
       break;
     }
-    entry.slot_offsets[verified] = static_cast<int16_t>(stack_pointers[i] - sizeof(uintptr_t) - site.caller_stack_pointer);
+    entry.slot_offsets[verified] =
+        static_cast<int16_t>(stack_pointers[i] - sizeof(uintptr_t) - site.caller_stack_pointer);
     entry.expected_return_addresses[verified] = pcs[i];
   }
 #endif

@@ -17,8 +17,7 @@ struct CallSite {
 
 // Must be expanded in the interposed function itself (not in a helper it calls), so that the
 // builtins describe the program's call into lockwatch.
-#define LOCKWATCH_CALL_SITE()                                                          \
-  ::lockwatch::CallSite {                                                              \
-    reinterpret_cast<uintptr_t>(__builtin_return_address(0)),                          \
-        reinterpret_cast<uintptr_t>(__builtin_dwarf_cfa())                             \
+#define LOCKWATCH_CALL_SITE()                                                                                    \
+  ::lockwatch::CallSite {                                                                                        \
+    reinterpret_cast<uintptr_t>(__builtin_return_address(0)), reinterpret_cast<uintptr_t>(__builtin_dwarf_cfa()) \
   }

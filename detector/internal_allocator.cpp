@@ -54,7 +54,9 @@ void* map_or_die(size_t bytes) {
 
 }  // namespace
 
-void* internal_reserve(size_t bytes) { return map_or_die(bytes); }
+void* internal_reserve(size_t bytes) {
+  return map_or_die(bytes);
+}
 
 void* internal_allocate(size_t bytes) {
   if (bytes == 0) bytes = 1;
@@ -72,7 +74,8 @@ void* internal_allocate(size_t bytes) {
   // size class fits.
   const uintptr_t alignment = block_bytes < kPageBytes ? block_bytes : kPageBytes;
   if (p.chunk_cursor != nullptr) {
-    p.chunk_cursor = reinterpret_cast<char*>((reinterpret_cast<uintptr_t>(p.chunk_cursor) + alignment - 1) & ~(alignment - 1));
+    p.chunk_cursor =
+        reinterpret_cast<char*>((reinterpret_cast<uintptr_t>(p.chunk_cursor) + alignment - 1) & ~(alignment - 1));
   }
   if (p.chunk_cursor == nullptr || p.chunk_cursor + block_bytes > p.chunk_end) {
     p.chunk_cursor = static_cast<char*>(map_or_die(kChunkBytes));

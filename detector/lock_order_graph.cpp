@@ -41,7 +41,9 @@ LockOrderGraph::Edge* LockOrderGraph::find_edge(LockId from, LockId to) const {
   return nullptr;
 }
 
-bool LockOrderGraph::contains(LockId from, LockId to) const { return find_edge(from, to) != nullptr; }
+bool LockOrderGraph::contains(LockId from, LockId to) const {
+  return find_edge(from, to) != nullptr;
+}
 
 bool LockOrderGraph::add_edge(LockId from, LockId to, const EdgeEvidence& evidence, Cycle& cycle) {
   if (!from.valid() || !to.valid() || from == to) return false;

@@ -7,10 +7,14 @@ namespace lockwatch {
 
 const char* lock_kind_name(LockKind kind) {
   switch (kind) {
-    case LockKind::mutex: return "mutex";
-    case LockKind::recursive_mutex: return "recursive_mutex";
-    case LockKind::rwlock: return "rwlock";
-    case LockKind::spinlock: return "spinlock";
+    case LockKind::mutex:
+      return "mutex";
+    case LockKind::recursive_mutex:
+      return "recursive_mutex";
+    case LockKind::rwlock:
+      return "rwlock";
+    case LockKind::spinlock:
+      return "spinlock";
   }
   return "mutex";
 }

@@ -1,14 +1,13 @@
 // Parser for LOCKWATCH_OPTIONS; see options.h for the error contract.
 #include "options.h"
 
-#include <charconv>
 #include <fmt/format.h>
+#include <charconv>
 
 namespace lockwatch {
 namespace {
 
-constexpr std::string_view kKindNames[] = {"lock_order_inversion", "deadlock", "stall",
-                                           "hang",                 "long_hold", "misuse"};
+constexpr std::string_view kKindNames[] = {"lock_order_inversion", "deadlock", "stall", "hang", "long_hold", "misuse"};
 
 bool* kind_flag(FindingKindSet& set, std::string_view kind) {
   if (kind == "lock_order_inversion") return &set.lock_order_inversion;
@@ -32,9 +31,12 @@ std::string describe_kinds(const FindingKindSet& set) {
 
 std::string_view describe_on_deadlock(OnDeadlock value) {
   switch (value) {
-    case OnDeadlock::exit: return "exit";
-    case OnDeadlock::abort: return "abort";
-    case OnDeadlock::continue_running: return "continue";
+    case OnDeadlock::exit:
+      return "exit";
+    case OnDeadlock::abort:
+      return "abort";
+    case OnDeadlock::continue_running:
+      return "continue";
   }
   return "exit";
 }
@@ -61,7 +63,8 @@ class Parser {
     } else if (key == "fail_on") {
       parse_kinds(key, value);
     } else if (key == "stall_ms") {
-      if (!parse_integer<uint32_t>(value, 1, 86'400'000, o.stall_ms)) fail(key, value, std::to_string(defaults.stall_ms));
+      if (!parse_integer<uint32_t>(value, 1, 86'400'000, o.stall_ms))
+        fail(key, value, std::to_string(defaults.stall_ms));
     } else if (key == "long_hold_ms") {
       if (!parse_integer<uint32_t>(value, 1, 86'400'000, o.long_hold_ms))
         fail(key, value, std::to_string(defaults.long_hold_ms));
@@ -69,18 +72,26 @@ class Parser {
       if (!parse_integer<uint32_t>(value, 1, 60'000, o.watchdog_ms))
         fail(key, value, std::to_string(defaults.watchdog_ms));
     } else if (key == "on_deadlock") {
-      if (value == "exit") o.on_deadlock = OnDeadlock::exit;
-      else if (value == "abort") o.on_deadlock = OnDeadlock::abort;
-      else if (value == "continue") o.on_deadlock = OnDeadlock::continue_running;
-      else fail(key, value, "exit");
+      if (value == "exit")
+        o.on_deadlock = OnDeadlock::exit;
+      else if (value == "abort")
+        o.on_deadlock = OnDeadlock::abort;
+      else if (value == "continue")
+        o.on_deadlock = OnDeadlock::continue_running;
+      else
+        fail(key, value, "exit");
     } else if (key == "suppressions") {
       o.suppressions = value;
     } else if (key == "stack_depth") {
-      if (!parse_integer<uint32_t>(value, 1, 256, o.stack_depth)) fail(key, value, std::to_string(defaults.stack_depth));
+      if (!parse_integer<uint32_t>(value, 1, 256, o.stack_depth))
+        fail(key, value, std::to_string(defaults.stack_depth));
     } else if (key == "quiet") {
-      if (value == "1" || value == "true") o.quiet = true;
-      else if (value == "0" || value == "false") o.quiet = false;
-      else fail(key, value, "0");
+      if (value == "1" || value == "true")
+        o.quiet = true;
+      else if (value == "0" || value == "false")
+        o.quiet = false;
+      else
+        fail(key, value, "0");
     } else {
       result_.errors.push_back(fmt::format("unknown option '{}' in LOCKWATCH_OPTIONS; using the defaults", key));
     }
@@ -92,8 +103,7 @@ class Parser {
 
  private:
   void fail(std::string_view key, std::string_view value, std::string_view fallback) {
-    result_.errors.push_back(
-        fmt::format("bad value '{}' for {} in LOCKWATCH_OPTIONS; using {}", value, key, fallback));
+    result_.errors.push_back(fmt::format("bad value '{}' for {} in LOCKWATCH_OPTIONS; using {}", value, key, fallback));
   }
 
   void parse_kinds(std::string_view key, std::string_view value) {

@@ -12,7 +12,9 @@ namespace lockwatch {
 // Initial-exec TLS (one %fs-relative access). __thread: no dynamic initialisation, no wrapper.
 extern __thread uint32_t lockwatch_depth __attribute__((tls_model("initial-exec")));
 
-inline bool inside_lockwatch() { return lockwatch_depth != 0; }
+inline bool inside_lockwatch() {
+  return lockwatch_depth != 0;
+}
 
 class InsideLockwatch {
  public:

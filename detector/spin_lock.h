@@ -4,8 +4,8 @@
 // Holders keep it for short, bounded work (a table insert, a graph search); waiters yield.
 #pragma once
 
-#include <atomic>
 #include <sched.h>
+#include <atomic>
 
 namespace lockwatch {
 

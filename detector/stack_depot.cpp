@@ -40,8 +40,7 @@ StackId StackDepot::insert(std::span<const uintptr_t> frames) {
   std::atomic<Record*>& bucket = buckets_[hash % kBuckets];
   auto find = [&]() -> StackId {
     for (Record* r = bucket.load(std::memory_order_acquire); r != nullptr; r = r->next_in_bucket) {
-      if (r->hash == hash && r->size == frames.size() &&
-          memcmp(r->frames, frames.data(), frames.size_bytes()) == 0) {
+      if (r->hash == hash && r->size == frames.size() && memcmp(r->frames, frames.data(), frames.size_bytes()) == 0) {
         return static_cast<StackId>(r->frames[r->size]);  // the id is stored after the frames
       }
     }

@@ -48,7 +48,7 @@ struct ThreadState {
   uint32_t number;  // 1, 2, ... in the order lockwatch first saw the threads; never reused
   pid_t tid;
   uint32_t held_count;
-  uint32_t untracked_held;  // acquisitions past kMaxHeld, not tracked
+  uint32_t untracked_held;      // acquisitions past kMaxHeld, not tracked
   HeldLock held[kMaxHeld + 1];  // the last slot stages a request past kMaxHeld
   KnownEdgeCache known_edges;
   AcquisitionSiteCache sites;

@@ -18,7 +18,9 @@ using lockwatch::preload::Runtime;
 
 namespace {
 
-uintptr_t address_of(pthread_mutex_t* mutex) { return reinterpret_cast<uintptr_t>(mutex); }
+uintptr_t address_of(pthread_mutex_t* mutex) {
+  return reinterpret_cast<uintptr_t>(mutex);
+}
 
 LockKind kind_of(const pthread_mutex_t* mutex) {
   return (mutex->__data.__kind & 3) == PTHREAD_MUTEX_RECURSIVE ? LockKind::recursive_mutex : LockKind::mutex;
@@ -47,12 +49,14 @@ __attribute__((visibility("default"))) int pthread_mutex_lock(pthread_mutex_t* m
 }
 
 __attribute__((visibility("default"))) int pthread_mutex_trylock(pthread_mutex_t* mutex) {
-  return acquire_with(mutex, LOCKWATCH_CALL_SITE(), false, [&](const RealFunctions& f) { return f.mutex_trylock(mutex); });
+  return acquire_with(mutex, LOCKWATCH_CALL_SITE(), false,
+                      [&](const RealFunctions& f) { return f.mutex_trylock(mutex); });
 }
 
 __attribute__((visibility("default"))) int pthread_mutex_timedlock(pthread_mutex_t* mutex,
                                                                    const struct timespec* deadline) {
-  return acquire_with(mutex, LOCKWATCH_CALL_SITE(), true, [&](const RealFunctions& f) { return f.mutex_timedlock(mutex, deadline); });
+  return acquire_with(mutex, LOCKWATCH_CALL_SITE(), true,
+                      [&](const RealFunctions& f) { return f.mutex_timedlock(mutex, deadline); });
 }
 
 __attribute__((visibility("default"))) int pthread_mutex_clocklock(pthread_mutex_t* mutex, clockid_t clock,

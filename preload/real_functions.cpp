@@ -25,7 +25,9 @@ namespace {
 
 // The timed variants have no unversioned alias. They are only needed if dlsym itself took a
 // timed lock, which glibc never does; the untimed lock stands in for that impossible case.
-int fallback_timedlock(pthread_mutex_t* mutex, const struct timespec*) { return __pthread_mutex_lock(mutex); }
+int fallback_timedlock(pthread_mutex_t* mutex, const struct timespec*) {
+  return __pthread_mutex_lock(mutex);
+}
 int fallback_clocklock(pthread_mutex_t* mutex, clockid_t, const struct timespec*) {
   return __pthread_mutex_lock(mutex);
 }

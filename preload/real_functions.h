@@ -31,8 +31,7 @@ const RealFunctions& resolve_real_functions();
 
 // Thread-safe; never null members. Resolves on first use.
 inline const RealFunctions& real() {
-  return resolution_state.load(std::memory_order_acquire) == kResolved ? resolved_functions
-                                                                       : resolve_real_functions();
+  return resolution_state.load(std::memory_order_acquire) == kResolved ? resolved_functions : resolve_real_functions();
 }
 
 }  // namespace lockwatch::preload

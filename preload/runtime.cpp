@@ -78,6 +78,8 @@ void Runtime::on_process_exit(int status, void*) {
   }
 }
 
-__attribute__((constructor)) static void lockwatch_constructor() { Runtime::initialize(); }
+__attribute__((constructor)) static void lockwatch_constructor() {
+  Runtime::initialize();
+}
 
 }  // namespace lockwatch::preload

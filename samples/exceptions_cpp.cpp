@@ -23,13 +23,11 @@ std::array<std::mutex, kLevels> level_mutexes;  // always taken in increasing le
 std::array<long, kLevels> level_visits{};       // level_visits[i] is guarded by level_mutexes[i]
 
 struct DeepFailure : std::runtime_error {
-  explicit DeepFailure(int level)
-      : std::runtime_error("failure at level " + std::to_string(level)) {}
+  explicit DeepFailure(int level) : std::runtime_error("failure at level " + std::to_string(level)) {}
 };
 
 struct Escalated : std::logic_error {
-  explicit Escalated(int level)
-      : std::logic_error("escalated at level " + std::to_string(level)) {}
+  explicit Escalated(int level) : std::logic_error("escalated at level " + std::to_string(level)) {}
 };
 
 // The last exception of each worker: carries its count to main through a std::promise.
@@ -109,7 +107,7 @@ int main() {
   for (std::thread& thread : threads) thread.join();
   long visits = 0;
   for (long level_visit_count : level_visits) visits += level_visit_count;
-  std::cout << "exceptions_cpp: " << kThreads << " threads caught " << caught << " exceptions, "
-            << visits << " guarded visits\n";
+  std::cout << "exceptions_cpp: " << kThreads << " threads caught " << caught << " exceptions, " << visits
+            << " guarded visits\n";
   return 0;
 }

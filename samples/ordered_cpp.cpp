@@ -72,8 +72,7 @@ int main() {
   for (int t = 0; t < kTellers; ++t) threads.emplace_back(teller, 1u + static_cast<unsigned>(t));
   for (int a = 0; a < kAuditors; ++a) threads.emplace_back(auditor);
   for (std::thread& thread : threads) thread.join();
-  std::cout << "ordered_cpp: " << kTellers * kTransfersPerTeller << " transfers, "
-            << kAuditors * kAuditsPerAuditor << " audits, total " << audit_all_accounts_in_order()
-            << '\n';
+  std::cout << "ordered_cpp: " << kTellers * kTransfersPerTeller << " transfers, " << kAuditors * kAuditsPerAuditor
+            << " audits, total " << audit_all_accounts_in_order() << '\n';
   return 0;
 }

@@ -21,7 +21,11 @@ spdlog::logger& logger() {
 
 }  // namespace
 
-void diagnostic_error(std::string_view message) { logger().error("{}", message); }
-void diagnostic_warning(std::string_view message) { logger().warn("{}", message); }
+void diagnostic_error(std::string_view message) {
+  logger().error("{}", message);
+}
+void diagnostic_warning(std::string_view message) {
+  logger().warn("{}", message);
+}
 
 }  // namespace lockwatch

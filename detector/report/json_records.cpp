@@ -10,7 +10,9 @@ namespace {
 
 using nlohmann::json;
 
-std::string hex(uintptr_t value) { return fmt::format("0x{:x}", value); }
+std::string hex(uintptr_t value) {
+  return fmt::format("0x{:x}", value);
+}
 
 json frames_json(const std::vector<SymbolizedFrame>& frames) {
   json out = json::array();
@@ -85,7 +87,10 @@ std::string finding_record(const Finding& finding, const ResolvedStacks& stacks,
 std::string end_record(int exit_status, const std::map<std::string, size_t>& counts, size_t errors) {
   json findings = json::object();
   for (const auto& [kind, count] : counts) findings[kind] = count;
-  return line({{"type", "end"}, {"exit_status", exit_status}, {"findings", findings}, {"errors", errors},
+  return line({{"type", "end"},
+               {"exit_status", exit_status},
+               {"findings", findings},
+               {"errors", errors},
                {"time", utc_timestamp()}});
 }
 

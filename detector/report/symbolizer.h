@@ -16,7 +16,7 @@ namespace lockwatch {
 
 struct SymbolizedFrame {
   uintptr_t pc = 0;
-  std::string module;  // absolute path of the executable or shared object
+  std::string module;    // absolute path of the executable or shared object
   uintptr_t offset = 0;  // pc relative to the module's load base (what addr2line -e module takes)
   std::string function;  // demangled; empty when unknown
   std::string file;

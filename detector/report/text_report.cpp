@@ -6,7 +6,9 @@
 namespace lockwatch {
 namespace {
 
-std::string lock_name(size_t index) { return fmt::format("M{}", index + 1); }
+std::string lock_name(size_t index) {
+  return fmt::format("M{}", index + 1);
+}
 
 void append_stack(std::string& out, const std::vector<SymbolizedFrame>& frames) {
   if (frames.empty()) {
@@ -71,7 +73,8 @@ std::string text_report(const Finding& finding, const ResolvedStacks& stacks, co
                                 finding.severity == Severity::error ? "ERROR" : "WARNING", message, pid);
   for (size_t i = 0; i < finding.locks.size(); ++i) {
     const FindingLock& lock = finding.locks[i];
-    out += fmt::format("  {} is the {} at 0x{:x}, first used at:\n", lock_name(i), lock_kind_name(lock.kind), lock.address);
+    out += fmt::format("  {} is the {} at 0x{:x}, first used at:\n", lock_name(i), lock_kind_name(lock.kind),
+                       lock.address);
     append_stack(out, stacks.frames(lock.first_use));
   }
   for (size_t e = 0; e < finding.cycle.size(); ++e) {
@@ -83,8 +86,10 @@ std::string text_report(const Finding& finding, const ResolvedStacks& stacks, co
     append_stack(out, stacks.frames(edge.requested_stack));
   }
   if (!finding.cycle.empty()) append_scenario(out, finding);
-  for (const FindingThread& thread : finding.threads) out += fmt::format("  T{} is thread {}\n", thread.number, thread.tid);
-  out += fmt::format("  Fix: make every thread take these locks in one global order.\n  fingerprint: {}\n", fingerprint);
+  for (const FindingThread& thread : finding.threads)
+    out += fmt::format("  T{} is thread {}\n", thread.number, thread.tid);
+  out +=
+      fmt::format("  Fix: make every thread take these locks in one global order.\n  fingerprint: {}\n", fingerprint);
   return out;
 }
 

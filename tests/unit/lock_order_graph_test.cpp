@@ -10,7 +10,9 @@ using namespace lockwatch;
 
 namespace {
 
-LockId lock(uint32_t index, uint32_t generation = 1) { return {index, generation}; }
+LockId lock(uint32_t index, uint32_t generation = 1) {
+  return {index, generation};
+}
 
 EdgeEvidence evidence(uint32_t thread) {
   EdgeEvidence e{};

@@ -6,9 +6,9 @@
 #define LOCKWATCH_BENCH_HARNESS_H
 
 struct bench_workload {
-    const char *name;                       /* the "workload" field of the JSON line */
-    unsigned long long ops_per_iteration;   /* lock+unlock pairs one iteration performs */
-    void (*run)(unsigned long long iterations);
+  const char *name;                     /* the "workload" field of the JSON line */
+  unsigned long long ops_per_iteration; /* lock+unlock pairs one iteration performs */
+  void (*run)(unsigned long long iterations);
 };
 
 /* Runs the workload and prints {"workload":...,"ops":...,"ns_per_op":...,"maxrss_kib":...} (peak

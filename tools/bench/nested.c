@@ -11,17 +11,17 @@ static pthread_mutex_t lock_b = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t lock_c = PTHREAD_MUTEX_INITIALIZER;
 
 static void run(unsigned long long iterations) {
-    for (unsigned long long i = 0; i < iterations; ++i) {
-        pthread_mutex_lock(&lock_a);
-        pthread_mutex_lock(&lock_b);
-        pthread_mutex_lock(&lock_c);
-        pthread_mutex_unlock(&lock_c);
-        pthread_mutex_unlock(&lock_b);
-        pthread_mutex_unlock(&lock_a);
-    }
+  for (unsigned long long i = 0; i < iterations; ++i) {
+    pthread_mutex_lock(&lock_a);
+    pthread_mutex_lock(&lock_b);
+    pthread_mutex_lock(&lock_c);
+    pthread_mutex_unlock(&lock_c);
+    pthread_mutex_unlock(&lock_b);
+    pthread_mutex_unlock(&lock_a);
+  }
 }
 
 int main(int argc, char **argv) {
-    static const struct bench_workload workload = {"nested", 3, run};
-    return bench_main(argc, argv, &workload);
+  static const struct bench_workload workload = {"nested", 3, run};
+  return bench_main(argc, argv, &workload);
 }

@@ -7,13 +7,13 @@
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void run(unsigned long long iterations) {
-    for (unsigned long long i = 0; i < iterations; ++i) {
-        pthread_mutex_lock(&lock);
-        pthread_mutex_unlock(&lock);
-    }
+  for (unsigned long long i = 0; i < iterations; ++i) {
+    pthread_mutex_lock(&lock);
+    pthread_mutex_unlock(&lock);
+  }
 }
 
 int main(int argc, char **argv) {
-    static const struct bench_workload workload = {"uncontended", 1, run};
-    return bench_main(argc, argv, &workload);
+  static const struct bench_workload workload = {"uncontended", 1, run};
+  return bench_main(argc, argv, &workload);
 }

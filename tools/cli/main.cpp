@@ -3,11 +3,11 @@
 // options passed through LOCKWATCH_OPTIONS. It execs CMD, so CMD's exit status (or
 // lockwatch's exitcode when errors were found) is the status of `lockwatch run`.
 // Bad usage: one line saying what to type instead, exit 2.
-#include <CLI/CLI.hpp>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <CLI/CLI.hpp>
 
 #include <cerrno>
 #include <filesystem>
@@ -56,7 +56,8 @@ struct RunRequest {
     preload += ':';
     preload += existing;
   }
-  std::string options = getenv("LOCKWATCH_OPTIONS") != nullptr ? getenv("LOCKWATCH_OPTIONS") : "";
+  const char* inherited_options = getenv("LOCKWATCH_OPTIONS");
+  std::string options = inherited_options != nullptr ? inherited_options : "";
   auto add_option = [&](const std::string& pair) {
     if (!options.empty()) options += ':';
     options += pair;
@@ -78,9 +79,7 @@ struct RunRequest {
   usage_error("cannot run '" + request.command[0] + "': " + strerror(errno) + "; check the command name and PATH");
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run_cli(int argc, char** argv) {
   CLI::App app{"lockwatch: finds deadlocks and synchronization bugs in unmodified programs"};
   app.require_subcommand(1);
   RunRequest request;
@@ -102,4 +101,14 @@ int main(int argc, char** argv) {
   }
   if (run_command->parsed()) run(request);
   return 0;
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run_cli(argc, argv);
+  } catch (const std::exception& error) {
+    std::cerr << "lockwatch: error: " << error.what() << '\n';
+    return kUsageError;
+  }
 }
