@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "internal_allocator.h"
 #include "reentrancy.h"
 
 namespace lockwatch {
@@ -12,6 +13,20 @@ Detector::Detector(const Options& options, FindingSink& sink) : stack_depth_(opt
 void Detector::attach_thread(ThreadState& thread, pid_t tid) {
   thread.number = next_thread_number_.fetch_add(1, std::memory_order_relaxed);
   thread.tid = tid;
+}
+
+void Detector::lock_for_fork() {
+  graph_.lock_for_fork();
+  locks_.lock_for_fork();
+  stacks_.lock_for_fork();
+  internal_allocator_lock_for_fork();
+}
+
+void Detector::unlock_after_fork() {
+  internal_allocator_unlock_after_fork();
+  stacks_.unlock_after_fork();
+  locks_.unlock_after_fork();
+  graph_.unlock_after_fork();
 }
 
 void Detector::on_lock_initialized(ThreadState& thread, uintptr_t address, LockKind kind, const CallSite& site) {

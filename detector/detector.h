@@ -71,6 +71,13 @@ class Detector {
   // The lock at `address` was destroyed.
   void on_lock_destroyed(uintptr_t address);
 
+  // fork(): the forking thread takes every lock of the detector (and of the internal
+  // allocator) before the fork and releases them after it, in the parent and in the child,
+  // so the child never inherits a table that a thread which no longer exists left locked
+  // half-way through an update. Order: graph, registry, depot, allocator (the nesting order).
+  void lock_for_fork();
+  void unlock_after_fork();
+
   const StackDepot& stacks() const { return stacks_; }
   const LockRegistry& locks() const { return locks_; }
   const LockOrderGraph& graph() const { return graph_; }

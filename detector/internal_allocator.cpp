@@ -101,4 +101,7 @@ void internal_free(void* block, size_t bytes) {
   p.free_lists[shift] = free_block;
 }
 
+void internal_allocator_lock_for_fork() { pools().lock.lock(); }
+void internal_allocator_unlock_after_fork() { pools().lock.unlock(); }
+
 }  // namespace lockwatch

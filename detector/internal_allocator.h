@@ -19,6 +19,10 @@ void internal_free(void* block, size_t bytes);
 // Thread-safe. A zero-filled, page-aligned region of `bytes`, backed lazily; never freed.
 void* internal_reserve(size_t bytes);
 
+// fork(): see Detector::lock_for_fork.
+void internal_allocator_lock_for_fork();
+void internal_allocator_unlock_after_fork();
+
 template <typename T, typename... Args>
 T* internal_new(Args&&... args) {
   return new (internal_allocate(sizeof(T))) T(static_cast<Args&&>(args)...);

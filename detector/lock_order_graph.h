@@ -72,6 +72,10 @@ class LockOrderGraph {
   // Thread-safe (takes the graph lock). For tests: adjacency and the edge set agree.
   bool check_invariants();
 
+  // fork(): see Detector::lock_for_fork.
+  void lock_for_fork() { lock_.lock(); }
+  void unlock_after_fork() { lock_.unlock(); }
+
  private:
   struct Edge;
   struct Node {

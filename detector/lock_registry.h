@@ -74,6 +74,10 @@ class LockRegistry {
   // Thread-safe. Locks tracked now.
   size_t live() const { return live_.load(std::memory_order_relaxed); }
 
+  // fork(): see Detector::lock_for_fork.
+  void lock_for_fork() { insert_lock_.lock(); }
+  void unlock_after_fork() { insert_lock_.unlock(); }
+
  private:
   struct Slot {
     std::atomic<uintptr_t> address;  // 0 empty, kTombstone removed

@@ -32,6 +32,10 @@ class StackDepot {
   // Thread-safe. How many distinct stacks are stored.
   size_t size() const { return next_id_.load(std::memory_order_acquire) - 1; }
 
+  // fork(): see Detector::lock_for_fork.
+  void lock_for_fork() { insert_lock_.lock(); }
+  void unlock_after_fork() { insert_lock_.unlock(); }
+
  private:
   struct Record;
   static constexpr size_t kBuckets = size_t{1} << 16;

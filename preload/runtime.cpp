@@ -38,7 +38,7 @@ void Runtime::initialize() {
   (void)real();
   auto* runtime = new (storage_) Runtime(options_from_environment().options);
   pthread_key_create(&runtime->thread_exit_key_, &Runtime::on_thread_exit);
-  pthread_atfork(nullptr, nullptr, &Runtime::on_fork_child);
+  pthread_atfork(&Runtime::before_fork, &Runtime::after_fork, &Runtime::after_fork);
   on_exit(&Runtime::on_process_exit, nullptr);
   runtime->reporter_.start();
   running_.store(true, std::memory_order_release);
@@ -61,11 +61,18 @@ void Runtime::on_thread_exit(void* state) {
   internal_free(state, sizeof(ThreadState));
 }
 
-void Runtime::on_fork_child() {
-  // Only the forking thread lives on in the child; its state stays valid. The report goes to
-  // the child's own file from its next record on.
-  InsideLockwatch inside;
-  instance().reporter_.start();
+// Only the forking thread lives on in the child, and its state stays valid; the reporter
+// adopts the child at its first record. Reporter first: reporting takes detector locks.
+void Runtime::before_fork() {
+  ++lockwatch_depth;  // until after_fork: allocations the handlers make are not analysed
+  instance().reporter_.lock_for_fork();
+  instance().detector_.lock_for_fork();
+}
+
+void Runtime::after_fork() {
+  instance().detector_.unlock_after_fork();
+  instance().reporter_.unlock_after_fork();
+  --lockwatch_depth;
 }
 
 void Runtime::on_process_exit(int status, void*) {

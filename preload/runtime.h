@@ -39,7 +39,8 @@ class Runtime {
   explicit Runtime(const Options& options);
   static void on_thread_exit(void* state);
   static void on_process_exit(int status, void*);
-  static void on_fork_child();
+  static void before_fork();
+  static void after_fork();
 
   static std::atomic<bool> running_;
   // Never destroyed: threads may still lock mutexes while the process exits.

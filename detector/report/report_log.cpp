@@ -19,12 +19,12 @@ ReportLog::~ReportLog() {
 bool ReportLog::open(const std::string& log_path) {
   if (fd_ >= 0) close(fd_);
   fd_ = -1;
-  owner_ = getpid();
+  const pid_t pid = getpid();
   constexpr int kFlags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_APPEND | O_CLOEXEC;
   int error = 0;
   for (int attempt = 0; attempt < 100; ++attempt) {
-    path_ = attempt == 0 ? fmt::format("{}.{}.jsonl", log_path, owner_)
-                         : fmt::format("{}.{}.{}.jsonl", log_path, owner_, attempt);
+    path_ = attempt == 0 ? fmt::format("{}.{}.jsonl", log_path, pid)
+                         : fmt::format("{}.{}.{}.jsonl", log_path, pid, attempt);
     fd_ = ::open(path_.c_str(), kFlags, 0644);
     if (fd_ >= 0) return true;
     error = errno;

@@ -22,14 +22,11 @@ class ReportLog {
   // created; the log then stays closed and writes are dropped.
   bool open(const std::string& log_path);
   bool is_open() const { return fd_ >= 0; }
-  // The process the file belongs to: after fork() the child must open its own.
-  pid_t owner() const { return owner_; }
   const std::string& path() const { return path_; }
   void write_line(const std::string& record);
 
  private:
   int fd_ = -1;
-  pid_t owner_ = 0;
   std::string path_;
 };
 

@@ -14,14 +14,28 @@ Reporter::Reporter(const Options& options, const StackDepot& stacks) : options_(
 
 void Reporter::start() {
   SpinLockGuard guard(lock_);
-  ensure_log_for_this_process();
+  adopt_calling_process();
 }
 
-void Reporter::ensure_log_for_this_process() {
-  if (options_.log_path.empty() || log_.owner() == getpid()) return;
+void Reporter::adopt_calling_process() {
+  const pid_t pid = getpid();
+  if (pid == process_) return;
+  process_ = pid;
   counts_.clear();
   errors_.store(0, std::memory_order_relaxed);
-  if (log_.open(options_.log_path)) log_.write_line(start_record(ProcessInfo::current(), options_));
+  if (!options_.log_path.empty() && log_.open(options_.log_path)) {
+    log_.write_line(start_record(ProcessInfo::current(), options_));
+  }
+}
+
+void Reporter::lock_for_fork() {
+  lock_.lock();
+  symbolizer_.lock_for_fork();
+}
+
+void Reporter::unlock_after_fork() {
+  symbolizer_.unlock_after_fork();
+  lock_.unlock();
 }
 
 void Reporter::report(const Finding& finding) {
@@ -32,7 +46,7 @@ void Reporter::report(const Finding& finding) {
   const std::string text = options_.quiet ? std::string() : text_report(finding, stacks, message, print, getpid());
 
   SpinLockGuard guard(lock_);
-  ensure_log_for_this_process();
+  adopt_calling_process();
   log_.write_line(record);
   ++counts_[finding.kind];
   if (finding.severity == Severity::error && options_.fail_on.contains(finding.kind)) {
@@ -47,7 +61,7 @@ void Reporter::report(const Finding& finding) {
 
 void Reporter::finish(int exit_status) {
   SpinLockGuard guard(lock_);
-  ensure_log_for_this_process();
+  adopt_calling_process();
   log_.write_line(end_record(exit_status, counts_, errors_.load(std::memory_order_relaxed)));
 }
 

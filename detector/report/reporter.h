@@ -23,23 +23,30 @@ class Reporter : public FindingSink {
  public:
   Reporter(const Options& options, const StackDepot& stacks);
 
-  // Opens the log (when log_path is set) and writes the `start` record. Called again in a
-  // forked child, it opens the child's own file.
+  // Opens the log (when log_path is set) and writes the `start` record. A forked child is
+  // adopted at its first record: counts restart and it opens its own file (a child that
+  // execs at once writes nothing; its new image starts its own report).
   void start();
   void report(const Finding& finding) override;
   // Writes the `end` record with the program's own exit status.
   void finish(int exit_status);
-  // Findings whose kind is in fail_on (error severity only).
+  // Findings of this process whose kind is in fail_on (error severity only).
   size_t errors() const { return errors_.load(std::memory_order_relaxed); }
 
+  // fork(): held by the forking thread across the fork, so the child inherits no lock that a
+  // vanished thread was holding.
+  void lock_for_fork();
+  void unlock_after_fork();
+
  private:
-  void ensure_log_for_this_process();
+  void adopt_calling_process();  // under lock_
 
   const Options& options_;
   const StackDepot& stacks_;
   SpinLock lock_;
   Symbolizer symbolizer_;
   ReportLog log_;
+  pid_t process_ = 0;  // the process counts_ and log_ belong to
   std::map<std::string, size_t> counts_;
   std::atomic<size_t> errors_{0};
 };

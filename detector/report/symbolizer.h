@@ -33,6 +33,10 @@ class Symbolizer {
   // `return_address` is looked up as the call instruction before it.
   SymbolizedFrame symbolize(uintptr_t return_address);
 
+  // fork(): see Reporter::lock_for_fork.
+  void lock_for_fork() { lock_.lock(); }
+  void unlock_after_fork() { lock_.unlock(); }
+
  private:
   struct Dwarf;
   SymbolizedFrame lookup(uintptr_t return_address);
