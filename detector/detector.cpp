@@ -58,7 +58,15 @@ void Detector::check_edge(ThreadState& thread, size_t held_index, LockId to, Sta
   if (graph_.add_edge(from, to, evidence, cycle)) report_cycle(cycle);
 }
 
-void Detector::report_cycle(const Cycle& found) {
+void Detector::report_cycle(const Cycle& found) noexcept {
+  // Reporting allocates; if memory runs out the finding is lost, never the host program.
+  try {
+    report_cycle_or_throw(found);
+  } catch (...) {
+  }
+}
+
+void Detector::report_cycle_or_throw(const Cycle& found) {
   // Told from the edge of the earliest thread: M1 is what T1 (or the lowest) took first.
   Cycle cycle = found;
   auto earliest = std::min_element(cycle.begin(), cycle.end(), [](const CycleEdge& a, const CycleEdge& b) {

@@ -47,8 +47,14 @@ class Detector {
     stage(thread, address, LockId(), *cached_stack, kind);
   }
 
-  // Called by `thread` once it holds the lock it last requested.
-  void on_lock_acquired(ThreadState& thread) {
+  // Called by `thread` once it holds the lock at `address`, which it last requested.
+  void on_lock_acquired(ThreadState& thread, uintptr_t address) {
+    HeldLock& staged = thread.held[thread.held_count];
+    if (__builtin_expect(staged.address != address, 0)) {
+      // A signal handler on this thread locked (and unlocked) another mutex in between and
+      // reused the staging slot: the lock is held all the same, its evidence is lost.
+      stage(thread, address, LockId(), kNoStack, LockKind::mutex);
+    }
     if (thread.held_count < ThreadState::kMaxHeld) {
       ++thread.held_count;
     } else {
@@ -118,7 +124,8 @@ class Detector {
   }
   // The thread's edge cache missed: look the edge up in the graph, adding it when new.
   void check_edge(ThreadState& thread, size_t held_index, LockId to, StackId requested_at);
-  void report_cycle(const Cycle& cycle);
+  void report_cycle(const Cycle& cycle) noexcept;
+  void report_cycle_or_throw(const Cycle& cycle);
 
   uint32_t stack_depth_;
   FindingSink& sink_;

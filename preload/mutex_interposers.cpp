@@ -36,7 +36,7 @@ __attribute__((always_inline)) inline int acquire_with(pthread_mutex_t* mutex, c
   lockwatch::Detector& detector = Runtime::instance().detector();
   detector.on_lock_requested(*thread, address_of(mutex), kind_of(mutex), site, blocking);
   const int result = acquire(resolved_functions);  // a ThreadState implies resolution is done
-  if (result == 0 || result == EOWNERDEAD) detector.on_lock_acquired(*thread);
+  if (result == 0 || result == EOWNERDEAD) detector.on_lock_acquired(*thread, address_of(mutex));
   return result;
 }
 

@@ -37,7 +37,7 @@ struct Harness {
 
   __attribute__((noinline)) void lock(ThreadState& thread, uintptr_t address, bool blocking = true) {
     detector.on_lock_requested(thread, address, LockKind::mutex, LOCKWATCH_CALL_SITE(), blocking);
-    detector.on_lock_acquired(thread);
+    detector.on_lock_acquired(thread, address);
   }
   void unlock(ThreadState& thread, uintptr_t address) { detector.on_lock_released(thread, address); }
 };
@@ -172,4 +172,17 @@ TEST_CASE("threads locking concurrently in one global order report nothing; one 
   h.lock(*backward, 0x10000 + 31 * 64);
   h.lock(*backward, 0x10000);
   CHECK(h.sink.findings.size() == 1);
+}
+
+TEST_CASE("a lock taken by a signal handler between request and acquisition leaves the held set right") {
+  Harness h;
+  auto t1 = h.thread(1);
+  h.detector.on_lock_requested(*t1, A, LockKind::mutex, LOCKWATCH_CALL_SITE(), true);
+  h.lock(*t1, B);  // the handler's lock and unlock reuse the staging slot
+  h.unlock(*t1, B);
+  h.detector.on_lock_acquired(*t1, A);
+  REQUIRE(t1->held_count == 1);
+  CHECK(t1->held[0].address == A);
+  h.lock(*t1, C);
+  CHECK(h.detector.graph().contains(h.detector.locks().find(A), h.detector.locks().find(C)));
 }
