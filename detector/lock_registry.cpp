@@ -58,6 +58,14 @@ LockId LockRegistry::remove(uintptr_t address) {
       slots_[i].generation.store(next == 0 ? 1 : next, std::memory_order_release);
       slots_[i].address.store(kTombstone, std::memory_order_release);
       live_.fetch_sub(1, std::memory_order_relaxed);
+      // A tombstone that ends its probe chain guards nothing: clear it, and those before it,
+      // so that churn of short-lived locks never fills the table with tombstones.
+      if (slots_[(i + 1) & (kCapacity - 1)].address.load(std::memory_order_relaxed) == 0) {
+        for (size_t j = i; slots_[j].address.load(std::memory_order_relaxed) == kTombstone;
+             j = (j + kCapacity - 1) & (kCapacity - 1)) {
+          slots_[j].address.store(0, std::memory_order_release);
+        }
+      }
       return id;
     }
     if (key == 0) break;

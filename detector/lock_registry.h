@@ -4,7 +4,8 @@
 // address, and edges recorded for it can never join a cycle with its successor.
 // The table is open-addressed with linear probing and fixed capacity (kCapacity slots,
 // reserved lazily: untouched pages cost nothing). Lookups are lock-free; inserts and removals
-// take a SpinLock. Past ~70% load new locks are not tracked (lookup returns an invalid id).
+// take a SpinLock; a removal leaves a tombstone only where a probe chain continues past it.
+// Past ~70% load new locks are not tracked (lookup returns an invalid id).
 #pragma once
 
 #include <atomic>
