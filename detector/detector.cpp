@@ -5,6 +5,9 @@
 
 #include "internal_allocator.h"
 #include "reentrancy.h"
+#include "report/diagnostics.h"
+
+#include <fmt/format.h>
 
 namespace lockwatch {
 
@@ -55,7 +58,20 @@ void Detector::check_edge(ThreadState& thread, size_t held_index, LockId to, Sta
     if (i != held_index) evidence.gates[evidence.gate_count++] = thread.held[i].lock;
   }
   Cycle cycle;
-  if (graph_.add_edge(from, to, evidence, cycle)) report_cycle(cycle);
+  switch (graph_.add_edge(from, to, evidence, cycle)) {
+    case LockOrderGraph::AddResult::closes_new_cycle:
+      report_cycle(cycle);
+      break;
+    case LockOrderGraph::AddResult::full:
+      if (!graph_full_reported_.exchange(true)) {
+        diagnostic_error(fmt::format("the lock-order graph holds its maximum of {} edges; new lock orders are not checked",
+                                     LockOrderGraph::kMaxEdges));
+      }
+      break;
+    case LockOrderGraph::AddResult::known_or_stale:
+    case LockOrderGraph::AddResult::added:
+      break;
+  }
 }
 
 void Detector::report_cycle(const Cycle& found) noexcept {

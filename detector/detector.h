@@ -18,6 +18,7 @@
 #include "lock_order_graph.h"
 #include "lock_registry.h"
 #include "options.h"
+#include "reentrancy.h"
 #include "stack_depot.h"
 #include "thread_state.h"
 
@@ -112,15 +113,23 @@ class Detector {
     if (!lock.valid()) return lock;
     for (size_t i = 0; i < thread.held_count; ++i) {
       HeldLock& held = thread.held[i];
+      // Re-locking a held lock cannot wait on another thread: a recursive mutex just counts
+      // up, anything else is a self-deadlock, never a lock-order edge.
+      if (held.address == address) return lock;
       if (!held.lock.valid()) held.lock = registered(held.address, held.kind, held.acquired_at, thread.number);
-      if (held.lock == lock || !held.lock.valid() || thread.known_edges.contains(held.lock, lock)) continue;
+    }
+    for (size_t i = 0; i < thread.held_count; ++i) {
+      const LockId held = thread.held[i].lock;
+      if (!held.valid() || thread.known_edges.contains(held, lock)) continue;
       check_edge(thread, i, lock, requested_at);
     }
     return lock;
   }
   LockId registered(uintptr_t address, LockKind kind, StackId first_use, uint32_t thread) {
     const LockId lock = locks_.find(address);
-    return lock.valid() ? lock : locks_.find_or_insert(address, kind, first_use, thread);
+    if (lock.valid()) return lock;
+    InsideLockwatch inside;  // a signal handler's lock must not spin on the registry's lock
+    return locks_.find_or_insert(address, kind, first_use, thread);
   }
   // The thread's edge cache missed: look the edge up in the graph, adding it when new.
   void check_edge(ThreadState& thread, size_t held_index, LockId to, StackId requested_at);
@@ -133,6 +142,7 @@ class Detector {
   LockRegistry locks_;
   LockOrderGraph graph_;
   std::atomic<uint32_t> next_thread_number_{1};
+  std::atomic<bool> graph_full_reported_{false};
 };
 
 }  // namespace lockwatch

@@ -11,11 +11,12 @@ struct LockOrderGraph::Edge {
   EdgeEvidence evidence;
   Edge* next_out;
   Edge* next_in;
-  bool dead;
 };
 
 namespace {
+
 constexpr size_t kEdgeSetSlots = LockOrderGraph::kMaxEdges * 2;
+
 }  // namespace
 
 LockOrderGraph::LockOrderGraph()
@@ -23,6 +24,11 @@ LockOrderGraph::LockOrderGraph()
       nodes_(static_cast<Node*>(internal_reserve(LockRegistry::kCapacity * sizeof(Node)))),
       visit_epoch_(static_cast<uint32_t*>(internal_reserve(LockRegistry::kCapacity * sizeof(uint32_t)))),
       parent_edge_(static_cast<Edge**>(internal_reserve(LockRegistry::kCapacity * sizeof(Edge*)))) {}
+
+LockOrderGraph::Edge* LockOrderGraph::erased() {
+  static Edge tombstone{};
+  return &tombstone;
+}
 
 uint64_t LockOrderGraph::edge_hash(LockId from, LockId to) {
   uint64_t h = from.packed() * 0x9e3779b97f4a7c15ull ^ to.packed();
@@ -41,38 +47,53 @@ LockOrderGraph::Edge* LockOrderGraph::find_edge(LockId from, LockId to) const {
   return nullptr;
 }
 
-bool LockOrderGraph::contains(LockId from, LockId to) const {
-  return find_edge(from, to) != nullptr;
+bool LockOrderGraph::contains(LockId from, LockId to) const { return find_edge(from, to) != nullptr; }
+
+LockOrderGraph::Node* LockOrderGraph::current_node(LockId lock) {
+  Node& node = nodes_[lock.index()];
+  if (node.generation == lock.generation()) return &node;
+  if (node.generation > lock.generation()) return nullptr;  // a destroyed lock's id
+  drop_edges_of(node);
+  node.generation = lock.generation();
+  return &node;
 }
 
-bool LockOrderGraph::add_edge(LockId from, LockId to, const EdgeEvidence& evidence, Cycle& cycle) {
-  if (!from.valid() || !to.valid() || from == to) return false;
+LockOrderGraph::AddResult LockOrderGraph::add_edge(LockId from, LockId to, const EdgeEvidence& evidence,
+                                                   Cycle& cycle) {
+  if (!from.valid() || !to.valid() || from == to) return AddResult::known_or_stale;
   SpinLockGuard guard(lock_);
-  if (find_edge(from, to) != nullptr || stored_edges_ >= kMaxEdges) return false;
-  Node& source = nodes_[from.index()];
-  Node& target = nodes_[to.index()];
-  // A node whose generation moved on belongs to a destroyed lock: its edges are dead.
-  if (source.generation != from.generation()) source = Node{from.generation(), nullptr, nullptr};
-  if (target.generation != to.generation()) target = Node{to.generation(), nullptr, nullptr};
+  if (find_edge(from, to) != nullptr) return AddResult::known_or_stale;
+  Node* source = current_node(from);
+  Node* target = current_node(to);
+  if (source == nullptr || target == nullptr) return AddResult::known_or_stale;
+  if (live_edges_.load(std::memory_order_relaxed) >= kMaxEdges || set_slots_in_use_ >= kEdgeSetSlots * 3 / 4) {
+    return AddResult::full;
+  }
 
-  auto* edge = internal_new<Edge>();
+  Edge* edge = free_edges_;
+  if (edge != nullptr) {
+    free_edges_ = edge->next_out;
+  } else {
+    edge = internal_new<Edge>();
+  }
   edge->from = from;
   edge->to = to;
   edge->evidence = evidence;
-  edge->next_out = source.out;
-  edge->next_in = target.in;
-  source.out = edge;
-  target.in = edge;
+  edge->next_out = source->out;
+  edge->next_in = target->in;
+  source->out = edge;
+  target->in = edge;
   for (size_t i = edge_hash(from, to) % kEdgeSetSlots;; i = (i + 1) % kEdgeSetSlots) {
-    if (edge_set_[i].load(std::memory_order_relaxed) == nullptr) {
+    Edge* occupant = edge_set_[i].load(std::memory_order_relaxed);
+    if (occupant == nullptr || occupant == erased()) {
+      if (occupant == nullptr) ++set_slots_in_use_;
       edge_set_[i].store(edge, std::memory_order_release);
       break;
     }
   }
-  ++stored_edges_;
   live_edges_.fetch_add(1, std::memory_order_relaxed);
 
-  if (!find_path(to, from)) return false;
+  if (!find_path(to, from)) return AddResult::added;
   cycle.clear();
   cycle.push_back({from, to, evidence});
   Cycle path;
@@ -83,7 +104,7 @@ bool LockOrderGraph::add_edge(LockId from, LockId to, const EdgeEvidence& eviden
   }
   std::reverse(path.begin(), path.end());
   cycle.insert(cycle.end(), path.begin(), path.end());
-  return remember_cycle(cycle);
+  return remember_cycle(cycle) ? AddResult::closes_new_cycle : AddResult::added;
 }
 
 bool LockOrderGraph::find_path(LockId start, LockId target) {
@@ -97,7 +118,7 @@ bool LockOrderGraph::find_path(LockId start, LockId target) {
   for (size_t head = 0; head < queue_.size(); ++head) {
     const Node& node = nodes_[queue_[head]];
     for (Edge* edge = node.out; edge != nullptr; edge = edge->next_out) {
-      if (edge->dead || nodes_[edge->to.index()].generation != edge->to.generation()) continue;
+      if (nodes_[edge->to.index()].generation != edge->to.generation()) continue;
       if (visit_epoch_[edge->to.index()] == epoch_) continue;
       visit_epoch_[edge->to.index()] = epoch_;
       parent_edge_[edge->to.index()] = edge;
@@ -109,15 +130,21 @@ bool LockOrderGraph::find_path(LockId start, LockId target) {
 }
 
 bool LockOrderGraph::remember_cycle(const Cycle& cycle) {
-  // Rotation-normalised: start at the smallest lock, so the same cycle found from another
-  // edge has the same signature.
+  // Named by the acquisition stacks of its edges (the code paths), or by the locks where a
+  // stack is missing, and rotation-normalised so the same cycle entered from another edge has
+  // the same signature.
+  auto edge_key = [](const CycleEdge& edge) {
+    const EdgeEvidence& e = edge.evidence;
+    if (e.held_stack == kNoStack || e.requested_stack == kNoStack) return edge.from.packed() ^ (edge.to.packed() << 1);
+    return (uint64_t{e.held_stack} << 32) | e.requested_stack;
+  };
   size_t first = 0;
   for (size_t i = 1; i < cycle.size(); ++i) {
-    if (cycle[i].from.packed() < cycle[first].from.packed()) first = i;
+    if (edge_key(cycle[i]) < edge_key(cycle[first])) first = i;
   }
   uint64_t signature = 0xcbf29ce484222325ull;
   for (size_t i = 0; i < cycle.size(); ++i) {
-    signature ^= cycle[(first + i) % cycle.size()].from.packed();
+    signature ^= edge_key(cycle[(first + i) % cycle.size()]);
     signature *= 0x100000001b3ull;
   }
   if (std::find(reported_cycles_.begin(), reported_cycles_.end(), signature) != reported_cycles_.end()) return false;
@@ -130,15 +157,49 @@ void LockOrderGraph::remove_lock(LockId lock) {
   SpinLockGuard guard(lock_);
   Node& node = nodes_[lock.index()];
   if (node.generation != lock.generation()) return;
-  for (Edge* edge = node.out; edge != nullptr; edge = edge->next_out) {
-    if (!edge->dead) live_edges_.fetch_sub(1, std::memory_order_relaxed);
-    edge->dead = true;
+  drop_edges_of(node);
+  node.generation = 0;
+}
+
+void LockOrderGraph::drop_edges_of(Node& node) {
+  auto unlink = [](Edge*& head, Edge* edge, Edge* Edge::*next) {
+    for (Edge** link = &head; *link != nullptr; link = &((*link)->*next)) {
+      if (*link == edge) {
+        *link = edge->*next;
+        return;
+      }
+    }
+  };
+  auto recycle = [this](Edge* edge) {
+    erase_from_set(edge);
+    live_edges_.fetch_sub(1, std::memory_order_relaxed);
+    edge->next_out = free_edges_;
+    free_edges_ = edge;
+  };
+  while (Edge* edge = node.out) {
+    node.out = edge->next_out;
+    if (&nodes_[edge->to.index()] != &node) unlink(nodes_[edge->to.index()].in, edge, &Edge::next_in);
+    else unlink(node.in, edge, &Edge::next_in);
+    recycle(edge);
   }
-  for (Edge* edge = node.in; edge != nullptr; edge = edge->next_in) {
-    if (!edge->dead) live_edges_.fetch_sub(1, std::memory_order_relaxed);
-    edge->dead = true;
+  while (Edge* edge = node.in) {
+    node.in = edge->next_in;
+    unlink(nodes_[edge->from.index()].out, edge, &Edge::next_out);
+    recycle(edge);
   }
-  node = Node{0, nullptr, nullptr};
+}
+
+void LockOrderGraph::erase_from_set(const Edge* edge) {
+  size_t i = edge_hash(edge->from, edge->to) % kEdgeSetSlots;
+  while (edge_set_[i].load(std::memory_order_relaxed) != edge) i = (i + 1) % kEdgeSetSlots;
+  edge_set_[i].store(erased(), std::memory_order_release);
+  // A tombstone that ends its probe chain guards nothing: clear it, and those before it.
+  if (edge_set_[(i + 1) % kEdgeSetSlots].load(std::memory_order_relaxed) != nullptr) return;
+  while (edge_set_[i].load(std::memory_order_relaxed) == erased()) {
+    edge_set_[i].store(nullptr, std::memory_order_release);
+    --set_slots_in_use_;
+    i = (i + kEdgeSetSlots - 1) % kEdgeSetSlots;
+  }
 }
 
 bool LockOrderGraph::check_invariants() {
@@ -146,7 +207,7 @@ bool LockOrderGraph::check_invariants() {
   size_t live = 0;
   for (size_t i = 0; i < kEdgeSetSlots; ++i) {
     const Edge* edge = edge_set_[i].load(std::memory_order_relaxed);
-    if (edge == nullptr || edge->dead) continue;
+    if (edge == nullptr || edge == erased()) continue;
     const Node& source = nodes_[edge->from.index()];
     if (source.generation != edge->from.generation()) continue;
     bool listed = false;

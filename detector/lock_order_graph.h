@@ -9,10 +9,14 @@
 // published with release stores) so the steady state, where every edge is known, never takes
 // a lock. add_edge() and remove_lock() take the graph's SpinLock. Cycle search is a BFS from
 // the new edge's target (iterative: stack space in the host's threads may be small), so the
-// cycle reported is a shortest one through the new edge. Each distinct cycle (the same locks
-// in the same rotation-normalised order) is reported once.
-// Limits: kMaxEdges edges; the node arrays are sized like the LockRegistry. Edges of removed
-// locks are kept as dead records (memory is never returned).
+// cycle reported is a shortest one through the new edge. A cycle is reported once per
+// distinct set of acquisition stacks (rotation-normalised): the same buggy code path run on
+// a thousand object pairs is one finding, not a thousand.
+// Removing a lock unlinks and recycles its edges (records are type-stable: a racing lock-free
+// reader may read a recycled record, never freed memory), and the edge set's tombstones are
+// cleared when they end a probe chain, so churn of short-lived locks runs in bounded memory.
+// Limits: kMaxEdges live edges; the node arrays are sized like the LockRegistry. When the
+// limit is reached, new edges are not recorded and add_edge() says so once.
 #pragma once
 
 #include <sys/types.h>
@@ -58,10 +62,12 @@ class LockOrderGraph {
   // Thread-safe, lock-free. Whether the edge from -> to is in the graph.
   bool contains(LockId from, LockId to) const;
 
-  // Thread-safe (takes the graph lock). Adds from -> to unless known. When the new edge closes
-  // a cycle not reported before, fills `cycle` (starting with the new edge, each edge's `to`
-  // the next one's `from`) and returns true.
-  bool add_edge(LockId from, LockId to, const EdgeEvidence& evidence, Cycle& cycle);
+  enum class AddResult { known_or_stale, added, closes_new_cycle, full };
+
+  // Thread-safe (takes the graph lock). Adds from -> to unless known (or an id is older than
+  // the lock now at its slot). When the new edge closes a cycle not reported before, fills
+  // `cycle` (starting with the new edge, each edge's `to` the next one's `from`).
+  AddResult add_edge(LockId from, LockId to, const EdgeEvidence& evidence, Cycle& cycle);
 
   // Thread-safe (takes the graph lock). Drops the edges into and out of `lock`.
   void remove_lock(LockId lock);
@@ -85,7 +91,15 @@ class LockOrderGraph {
   };
 
   static uint64_t edge_hash(LockId from, LockId to);
+  // The tombstone that keeps probe chains whole where an edge was erased; its ids are
+  // invalid, so it matches no lookup.
+  static Edge* erased();
   Edge* find_edge(LockId from, LockId to) const;
+  // Under lock_: the node for `lock`, emptied first if it held an older lock; null if `lock`
+  // itself is older than the node's lock.
+  Node* current_node(LockId lock);
+  void drop_edges_of(Node& node);
+  void erase_from_set(const Edge* edge);
   bool find_path(LockId start, LockId target);  // fills parent_edge_ via BFS
   bool remember_cycle(const Cycle& cycle);
 
@@ -96,7 +110,8 @@ class LockOrderGraph {
   Edge** parent_edge_;            // BFS tree, by LockId::index
   uint32_t epoch_ = 0;
   std::atomic<size_t> live_edges_{0};
-  size_t stored_edges_ = 0;
+  size_t set_slots_in_use_ = 0;  // live edges and tombstones
+  Edge* free_edges_ = nullptr;    // recycled records, reused only as edges
   std::vector<uint64_t, InternalStlAllocator<uint64_t>> reported_cycles_;
   std::vector<uint32_t, InternalStlAllocator<uint32_t>> queue_;
 };

@@ -22,14 +22,19 @@ EdgeEvidence evidence(uint32_t thread) {
   return e;
 }
 
+// Adds an edge; true when it closes a cycle not reported before.
+bool add(LockOrderGraph& graph, LockId from, LockId to, const EdgeEvidence& e, Cycle& cycle) {
+  return graph.add_edge(from, to, e, cycle) == LockOrderGraph::AddResult::closes_new_cycle;
+}
+
 }  // namespace
 
 TEST_CASE("a 2-cycle is reported when its second edge arrives, with both edges in order") {
   LockOrderGraph graph;
   Cycle cycle;
-  CHECK_FALSE(graph.add_edge(lock(1), lock(2), evidence(1), cycle));
+  CHECK_FALSE(add(graph, lock(1), lock(2), evidence(1), cycle));
   CHECK(graph.contains(lock(1), lock(2)));
-  REQUIRE(graph.add_edge(lock(2), lock(1), evidence(2), cycle));
+  REQUIRE(add(graph, lock(2), lock(1), evidence(2), cycle));
   REQUIRE(cycle.size() == 2);
   CHECK(cycle[0].from == lock(2));
   CHECK(cycle[0].to == lock(1));
@@ -45,9 +50,9 @@ TEST_CASE("a 2-cycle is reported when its second edge arrives, with both edges i
 TEST_CASE("a known edge is not added twice and a reported cycle is not reported again") {
   LockOrderGraph graph;
   Cycle cycle;
-  graph.add_edge(lock(1), lock(2), evidence(1), cycle);
-  CHECK(graph.add_edge(lock(2), lock(1), evidence(2), cycle));
-  CHECK_FALSE(graph.add_edge(lock(2), lock(1), evidence(3), cycle));
+  add(graph, lock(1), lock(2), evidence(1), cycle);
+  CHECK(add(graph, lock(2), lock(1), evidence(2), cycle));
+  CHECK_FALSE(add(graph, lock(2), lock(1), evidence(3), cycle));
   CHECK(graph.edge_count() == 2);
 }
 
@@ -55,8 +60,8 @@ TEST_CASE("3-cycles and long cycles are found whole") {
   for (uint32_t length : {3u, 5u, 50u, 1000u}) {
     LockOrderGraph graph;
     Cycle cycle;
-    for (uint32_t i = 1; i < length; ++i) CHECK_FALSE(graph.add_edge(lock(i), lock(i + 1), evidence(i), cycle));
-    REQUIRE(graph.add_edge(lock(length), lock(1), evidence(length), cycle));
+    for (uint32_t i = 1; i < length; ++i) CHECK_FALSE(add(graph, lock(i), lock(i + 1), evidence(i), cycle));
+    REQUIRE(add(graph, lock(length), lock(1), evidence(length), cycle));
     REQUIRE(cycle.size() == length);
     for (size_t i = 0; i < cycle.size(); ++i) CHECK(cycle[i].to == cycle[(i + 1) % cycle.size()].from);
   }
@@ -66,11 +71,11 @@ TEST_CASE("the shortest cycle through the new edge is the one reported") {
   LockOrderGraph graph;
   Cycle cycle;
   // 2 -> 3 -> 4 -> 1 and a shortcut 2 -> 1.
-  graph.add_edge(lock(2), lock(3), evidence(1), cycle);
-  graph.add_edge(lock(3), lock(4), evidence(1), cycle);
-  graph.add_edge(lock(4), lock(1), evidence(1), cycle);
-  graph.add_edge(lock(2), lock(1), evidence(1), cycle);
-  REQUIRE(graph.add_edge(lock(1), lock(2), evidence(2), cycle));
+  add(graph, lock(2), lock(3), evidence(1), cycle);
+  add(graph, lock(3), lock(4), evidence(1), cycle);
+  add(graph, lock(4), lock(1), evidence(1), cycle);
+  add(graph, lock(2), lock(1), evidence(1), cycle);
+  REQUIRE(add(graph, lock(1), lock(2), evidence(2), cycle));
   CHECK(cycle.size() == 2);
 }
 
@@ -84,25 +89,58 @@ TEST_CASE("a DAG of 10,000 locks in one global order gives no cycle") {
     uint32_t b = random() % 10000 + 1;
     if (a == b) continue;
     if (a > b) std::swap(a, b);
-    CHECK_FALSE(graph.add_edge(lock(a), lock(b), evidence(1), cycle));
+    CHECK_FALSE(add(graph, lock(a), lock(b), evidence(1), cycle));
     ++added;
   }
   CHECK(graph.edge_count() > 30000);
   CHECK(graph.check_invariants());
   // One back edge over the whole chain closes exactly one cycle.
-  for (uint32_t i = 1; i < 10000; ++i) graph.add_edge(lock(i), lock(i + 1), evidence(1), cycle);
-  REQUIRE(graph.add_edge(lock(10000), lock(1), evidence(2), cycle));
+  for (uint32_t i = 1; i < 10000; ++i) add(graph, lock(i), lock(i + 1), evidence(1), cycle);
+  REQUIRE(add(graph, lock(10000), lock(1), evidence(2), cycle));
   CHECK(cycle.size() >= 2);
 }
 
 TEST_CASE("removing a lock drops its edges, and its successor at the same slot starts clean") {
   LockOrderGraph graph;
   Cycle cycle;
-  graph.add_edge(lock(1), lock(2), evidence(1), cycle);
+  add(graph, lock(1), lock(2), evidence(1), cycle);
   graph.remove_lock(lock(1));
   CHECK(graph.edge_count() == 0);
   // Slot 1 reused by a new lock (generation 2): the old edge must not close a cycle.
-  CHECK_FALSE(graph.add_edge(lock(2), lock(1, 2), evidence(2), cycle));
+  CHECK_FALSE(add(graph, lock(2), lock(1, 2), evidence(2), cycle));
   CHECK_FALSE(graph.contains(lock(1, 2), lock(2)));
   CHECK(graph.check_invariants());
+}
+
+TEST_CASE("churn of short-lived locks recycles edges and keeps finding cycles") {
+  LockOrderGraph graph;
+  Cycle cycle;
+  for (uint32_t round = 1; round <= 1500000; ++round) {
+    const uint32_t generation = round + 1;
+    CHECK_FALSE(add(graph, lock(1), lock(2, generation), evidence(1), cycle));
+    graph.remove_lock(lock(2, generation));
+  }
+  CHECK(graph.edge_count() == 0);
+  CHECK(graph.check_invariants());
+  CHECK_FALSE(add(graph, lock(3), lock(4), evidence(3), cycle));
+  CHECK(add(graph, lock(4), lock(3), evidence(4), cycle));
+}
+
+TEST_CASE("an id older than the lock now at its slot adds nothing") {
+  LockOrderGraph graph;
+  Cycle cycle;
+  CHECK_FALSE(add(graph, lock(1, 5), lock(2), evidence(1), cycle));
+  CHECK(graph.add_edge(lock(1, 4), lock(2), evidence(1), cycle) == LockOrderGraph::AddResult::known_or_stale);
+  CHECK(graph.contains(lock(1, 5), lock(2)));
+}
+
+TEST_CASE("the same code path on many lock pairs is one finding") {
+  LockOrderGraph graph;
+  Cycle cycle;
+  size_t findings = 0;
+  for (uint32_t pair = 0; pair < 100; ++pair) {
+    add(graph, lock(10 + 2 * pair), lock(11 + 2 * pair), evidence(1), cycle);
+    findings += add(graph, lock(11 + 2 * pair), lock(10 + 2 * pair), evidence(2), cycle);
+  }
+  CHECK(findings == 1);
 }
