@@ -1,10 +1,12 @@
 // SpinLock: the only lock lockwatch's own slow paths take.
 // It is a plain atomic flag, never a pthread mutex, so taking it can never re-enter the
 // interposers, and it is safe inside allocators and before any constructor has run.
-// Holders keep it for short, bounded work (a table insert, a graph search); waiters yield.
+// Holders keep it for short, bounded work (a table insert, a graph search); waiters yield,
+// then sleep, so a waiter of higher real-time priority cannot starve the holder for good.
 #pragma once
 
 #include <sched.h>
+#include <time.h>
 #include <atomic>
 
 namespace lockwatch {
@@ -12,11 +14,14 @@ namespace lockwatch {
 class SpinLock {
  public:
   void lock() noexcept {
-    for (int spins = 0; flag_.exchange(true, std::memory_order_acquire); ++spins) {
+    for (unsigned spins = 0; flag_.exchange(true, std::memory_order_acquire);) {
       while (flag_.load(std::memory_order_relaxed)) {
-        if (++spins > 64) {
+        ++spins;
+        if (spins > 4096) {
+          const timespec pause{0, 50'000};
+          nanosleep(&pause, nullptr);
+        } else if (spins % 64 == 0) {
           sched_yield();
-          spins = 0;
         }
       }
     }

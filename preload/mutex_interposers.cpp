@@ -84,8 +84,10 @@ __attribute__((visibility("default"))) int pthread_mutex_init(pthread_mutex_t* m
 }
 
 __attribute__((visibility("default"))) int pthread_mutex_destroy(pthread_mutex_t* mutex) {
-  if (analysed_thread() != nullptr) Runtime::instance().detector().on_lock_destroyed(address_of(mutex));
-  return real().mutex_destroy(mutex);
+  const int result = real().mutex_destroy(mutex);
+  // A failed destroy (EBUSY: still locked) leaves the lock alive, and known.
+  if (result == 0 && analysed_thread() != nullptr) Runtime::instance().detector().on_lock_destroyed(address_of(mutex));
+  return result;
 }
 
 }  // extern "C"

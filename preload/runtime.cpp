@@ -21,6 +21,9 @@ alignas(64) char Runtime::storage_[sizeof(Runtime)];
 
 namespace {
 
+// Whether this thread's before_fork took lockwatch's locks (see before_fork).
+__thread bool holds_fork_locks __attribute__((tls_model("initial-exec")));
+
 ParsedOptions options_from_environment() {
   const char* text = getenv("LOCKWATCH_OPTIONS");
   ParsedOptions parsed = parse_options(text != nullptr ? text : "");
@@ -56,22 +59,30 @@ ThreadState* Runtime::attach_current_thread() {
 }
 
 void Runtime::on_thread_exit(void* state) {
-  // Locks taken by later TLS destructors attach a fresh state, which the key recycles too.
+  // The thread is ending: whatever it locks from here on (later TLS destructors) passes
+  // through, so no new state is attached and leaked. The mark dies with the thread's TLS.
+  ++lockwatch_depth;
   current_thread_state = nullptr;
   internal_free(state, sizeof(ThreadState));
 }
 
 // Only the forking thread lives on in the child, and its state stays valid; the reporter
 // adopts the child at its first record. Reporter first: reporting takes detector locks.
+// A fork() from inside lockwatch (a signal handler that interrupted lockwatch's own code on
+// this thread) must not wait for locks this very thread may hold: it forks without them.
 void Runtime::before_fork() {
+  holds_fork_locks = !inside_lockwatch();
   ++lockwatch_depth;  // until after_fork: allocations the handlers make are not analysed
+  if (!holds_fork_locks) return;
   instance().reporter_.lock_for_fork();
   instance().detector_.lock_for_fork();
 }
 
 void Runtime::after_fork() {
-  instance().detector_.unlock_after_fork();
-  instance().reporter_.unlock_after_fork();
+  if (holds_fork_locks) {
+    instance().detector_.unlock_after_fork();
+    instance().reporter_.unlock_after_fork();
+  }
   --lockwatch_depth;
 }
 

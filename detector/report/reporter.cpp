@@ -45,13 +45,17 @@ void Reporter::report(const Finding& finding) {
   const std::string record = finding_record(finding, stacks, print, message);
   const std::string text = options_.quiet ? std::string() : text_report(finding, stacks, message, print, getpid());
 
-  SpinLockGuard guard(lock_);
-  adopt_calling_process();
-  log_.write_line(record);
-  ++counts_[finding.kind];
-  if (finding.severity == Severity::error && options_.fail_on.contains(finding.kind)) {
-    errors_.fetch_add(1, std::memory_order_relaxed);
+  {
+    SpinLockGuard guard(lock_);
+    adopt_calling_process();
+    log_.write_line(record);
+    ++counts_[finding.kind];
+    if (finding.severity == Severity::error && options_.fail_on.contains(finding.kind)) {
+      errors_.fetch_add(1, std::memory_order_relaxed);
+    }
   }
+  // Outside the lock: stderr may be a pipe nobody reads, and fork() waits for the lock.
+  // One write(2) for the whole report keeps concurrent reports apart in practice.
   for (size_t done = 0; done < text.size();) {
     const ssize_t written = write(STDERR_FILENO, text.data() + done, text.size() - done);
     if (written <= 0) break;
