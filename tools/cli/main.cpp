@@ -62,11 +62,19 @@ struct RunRequest {
     if (!options.empty()) options += ':';
     options += pair;
   };
+  // LOCKWATCH_OPTIONS separates pairs with ':' and white space, so values cannot hold them.
+  auto separable = [](const std::string& value) { return value.find_first_of(": \t\n") == std::string::npos; };
   for (const std::string& pair : request.options) {
     if (pair.find('=') == std::string::npos) usage_error("--option takes key=value, e.g. --option stall_ms=2000");
+    if (!separable(pair)) usage_error("'" + pair + "' holds ':' or white space, which LOCKWATCH_OPTIONS cannot carry");
     add_option(pair);
   }
-  if (!request.log_path.empty()) add_option("log_path=" + request.log_path);
+  if (!request.log_path.empty()) {
+    if (!separable(request.log_path)) {
+      usage_error("--log-path '" + request.log_path + "' holds ':' or white space; choose a path without them");
+    }
+    add_option("log_path=" + request.log_path);
+  }
   if (request.exitcode >= 0) add_option("exitcode=" + std::to_string(request.exitcode));
   if (request.quiet) add_option("quiet=1");
   setenv("LD_PRELOAD", preload.c_str(), 1);
