@@ -8,6 +8,7 @@ namespace lockwatch {
 struct LockOrderGraph::Edge {
   LockId from;
   LockId to;
+  uint8_t modes;
   EdgeEvidence evidence;
   Edge* next_out;
   Edge* next_in;
@@ -16,38 +17,52 @@ struct LockOrderGraph::Edge {
 namespace {
 
 constexpr size_t kEdgeSetSlots = LockOrderGraph::kMaxEdges * 2;
+constexpr size_t kStates = LockRegistry::kCapacity * 2;  // (lock, requested mode)
+
+uint32_t state_of(LockId lock, LockMode requested) { return lock.index() * 2 + static_cast<uint32_t>(requested); }
 
 }  // namespace
 
 LockOrderGraph::LockOrderGraph()
     : edge_set_(static_cast<std::atomic<Edge*>*>(internal_reserve(kEdgeSetSlots * sizeof(std::atomic<Edge*>)))),
       nodes_(static_cast<Node*>(internal_reserve(LockRegistry::kCapacity * sizeof(Node)))),
-      visit_epoch_(static_cast<uint32_t*>(internal_reserve(LockRegistry::kCapacity * sizeof(uint32_t)))),
-      parent_edge_(static_cast<Edge**>(internal_reserve(LockRegistry::kCapacity * sizeof(Edge*)))) {}
+      visit_epoch_(static_cast<uint32_t*>(internal_reserve(kStates * sizeof(uint32_t)))),
+      parent_edge_(static_cast<Edge**>(internal_reserve(kStates * sizeof(Edge*)))),
+      parent_state_(static_cast<uint32_t*>(internal_reserve(kStates * sizeof(uint32_t)))) {}
 
 LockOrderGraph::Edge* LockOrderGraph::erased() {
   static Edge tombstone{};
   return &tombstone;
 }
 
-uint64_t LockOrderGraph::edge_hash(LockId from, LockId to) {
-  uint64_t h = from.packed() * 0x9e3779b97f4a7c15ull ^ to.packed();
+uint8_t LockOrderGraph::modes_of(const EdgeEvidence& evidence) {
+  return static_cast<uint8_t>((static_cast<unsigned>(evidence.held_mode) << 1) |
+                              static_cast<unsigned>(evidence.requested_mode));
+}
+
+uint64_t LockOrderGraph::edge_hash(LockId from, LockId to, uint8_t modes) {
+  uint64_t h = from.packed() * 0x9e3779b97f4a7c15ull ^ to.packed() ^ (uint64_t{modes} << 61);
   h ^= h >> 31;
   h *= 0xbf58476d1ce4e5b9ull;
   return h ^ (h >> 29);
 }
 
-LockOrderGraph::Edge* LockOrderGraph::find_edge(LockId from, LockId to) const {
-  for (size_t i = edge_hash(from, to) % kEdgeSetSlots, probes = 0; probes < kEdgeSetSlots;
+LockOrderGraph::Edge* LockOrderGraph::find_edge(LockId from, LockId to, uint8_t modes) const {
+  for (size_t i = edge_hash(from, to, modes) % kEdgeSetSlots, probes = 0; probes < kEdgeSetSlots;
        i = (i + 1) % kEdgeSetSlots, ++probes) {
     Edge* edge = edge_set_[i].load(std::memory_order_acquire);
     if (edge == nullptr) return nullptr;
-    if (edge->from == from && edge->to == to) return edge;
+    if (edge->from == from && edge->to == to && edge->modes == modes) return edge;
   }
   return nullptr;
 }
 
-bool LockOrderGraph::contains(LockId from, LockId to) const { return find_edge(from, to) != nullptr; }
+bool LockOrderGraph::contains(LockId from, LockId to, LockMode held, LockMode requested) const {
+  EdgeEvidence modes{};
+  modes.held_mode = held;
+  modes.requested_mode = requested;
+  return find_edge(from, to, modes_of(modes)) != nullptr;
+}
 
 LockOrderGraph::Node* LockOrderGraph::current_node(LockId lock) {
   Node& node = nodes_[lock.index()];
@@ -61,8 +76,9 @@ LockOrderGraph::Node* LockOrderGraph::current_node(LockId lock) {
 LockOrderGraph::AddResult LockOrderGraph::add_edge(LockId from, LockId to, const EdgeEvidence& evidence,
                                                    Cycle& cycle) {
   if (!from.valid() || !to.valid() || from == to) return AddResult::known_or_stale;
+  const uint8_t modes = modes_of(evidence);
   SpinLockGuard guard(lock_);
-  if (find_edge(from, to) != nullptr) return AddResult::known_or_stale;
+  if (find_edge(from, to, modes) != nullptr) return AddResult::known_or_stale;
   Node* source = current_node(from);
   Node* target = current_node(to);
   if (source == nullptr || target == nullptr) return AddResult::known_or_stale;
@@ -78,12 +94,13 @@ LockOrderGraph::AddResult LockOrderGraph::add_edge(LockId from, LockId to, const
   }
   edge->from = from;
   edge->to = to;
+  edge->modes = modes;
   edge->evidence = evidence;
   edge->next_out = source->out;
   edge->next_in = target->in;
   source->out = edge;
   target->in = edge;
-  for (size_t i = edge_hash(from, to) % kEdgeSetSlots;; i = (i + 1) % kEdgeSetSlots) {
+  for (size_t i = edge_hash(from, to, modes) % kEdgeSetSlots;; i = (i + 1) % kEdgeSetSlots) {
     Edge* occupant = edge_set_[i].load(std::memory_order_relaxed);
     if (occupant == nullptr || occupant == erased()) {
       if (occupant == nullptr) ++set_slots_in_use_;
@@ -93,37 +110,48 @@ LockOrderGraph::AddResult LockOrderGraph::add_edge(LockId from, LockId to, const
   }
   live_edges_.fetch_add(1, std::memory_order_relaxed);
 
-  if (!find_path(to, from)) return AddResult::added;
+  if (!find_path(to, evidence.requested_mode, from, evidence.held_mode)) return AddResult::added;
   cycle.clear();
   cycle.push_back({from, to, evidence});
   Cycle path;
-  for (LockId at = from; !(at == to);) {
-    const Edge* step = parent_edge_[at.index()];
+  for (uint32_t state = found_state_; state != state_of(to, evidence.requested_mode);) {
+    const Edge* step = parent_edge_[state];
     path.push_back({step->from, step->to, step->evidence});
-    at = step->from;
+    state = parent_state_[state];
   }
   std::reverse(path.begin(), path.end());
   cycle.insert(cycle.end(), path.begin(), path.end());
   return remember_cycle(cycle) ? AddResult::closes_new_cycle : AddResult::added;
 }
 
-bool LockOrderGraph::find_path(LockId start, LockId target) {
+bool LockOrderGraph::find_path(LockId start, LockMode start_requested, LockId target, LockMode target_held) {
   if (++epoch_ == 0) {
-    std::fill_n(visit_epoch_, LockRegistry::kCapacity, 0u);
+    std::fill_n(visit_epoch_, kStates, 0u);
     epoch_ = 1;
   }
   queue_.clear();
-  queue_.push_back(start.index());
-  visit_epoch_[start.index()] = epoch_;
+  const uint32_t first = state_of(start, start_requested);
+  queue_.push_back(first);
+  visit_epoch_[first] = epoch_;
   for (size_t head = 0; head < queue_.size(); ++head) {
-    const Node& node = nodes_[queue_[head]];
+    const uint32_t state = queue_[head];
+    const LockMode requested = static_cast<LockMode>(state & 1);
+    const Node& node = nodes_[state / 2];
     for (Edge* edge = node.out; edge != nullptr; edge = edge->next_out) {
+      // The thread of `edge` holds this lock: the request before waits for it only if the
+      // modes conflict.
+      if (!modes_conflict(requested, edge->evidence.held_mode)) continue;
       if (nodes_[edge->to.index()].generation != edge->to.generation()) continue;
-      if (visit_epoch_[edge->to.index()] == epoch_) continue;
-      visit_epoch_[edge->to.index()] = epoch_;
-      parent_edge_[edge->to.index()] = edge;
-      if (edge->to == target) return true;
-      queue_.push_back(edge->to.index());
+      const uint32_t next = state_of(edge->to, edge->evidence.requested_mode);
+      if (visit_epoch_[next] == epoch_) continue;
+      visit_epoch_[next] = epoch_;
+      parent_edge_[next] = edge;
+      parent_state_[next] = state;
+      if (edge->to == target && modes_conflict(edge->evidence.requested_mode, target_held)) {
+        found_state_ = next;
+        return true;
+      }
+      queue_.push_back(next);
     }
   }
   return false;
@@ -190,7 +218,7 @@ void LockOrderGraph::drop_edges_of(Node& node) {
 }
 
 void LockOrderGraph::erase_from_set(const Edge* edge) {
-  size_t i = edge_hash(edge->from, edge->to) % kEdgeSetSlots;
+  size_t i = edge_hash(edge->from, edge->to, edge->modes) % kEdgeSetSlots;
   while (edge_set_[i].load(std::memory_order_relaxed) != edge) i = (i + 1) % kEdgeSetSlots;
   edge_set_[i].store(erased(), std::memory_order_release);
   // A tombstone that ends its probe chain guards nothing: clear it, and those before it.

@@ -3,7 +3,9 @@
 // can deadlock, whether or not this run hung. Nodes are LockIds (registry slot + generation);
 // an edge keeps the evidence of its first occurrence (thread, the stack where the held lock
 // was acquired, the stack where the next lock was requested, and the other locks held then:
-// the gate set, for later filtering of cycles that a common lock serialises).
+// the gate set, for later filtering of cycles that a common lock serialises), and the modes:
+// a cycle counts only if every thread in it would wait for the next (readers of a
+// reader-preferring rwlock never wait for readers).
 //
 // Threading: contains() is lock-free (an open-addressed set of immutable edge records,
 // published with release stores) so the steady state, where every edge is known, never takes
@@ -35,6 +37,8 @@ namespace lockwatch {
 
 struct EdgeEvidence {
   static constexpr size_t kMaxGates = 4;
+  LockMode held_mode;       // how `from` was held
+  LockMode requested_mode;  // how `to` was requested
   uint32_t thread;
   pid_t tid;
   StackId held_stack;       // where `from` was acquired
@@ -59,8 +63,8 @@ class LockOrderGraph {
   LockOrderGraph(const LockOrderGraph&) = delete;
   LockOrderGraph& operator=(const LockOrderGraph&) = delete;
 
-  // Thread-safe, lock-free. Whether the edge from -> to is in the graph.
-  bool contains(LockId from, LockId to) const;
+  // Thread-safe, lock-free. Whether the edge from -> to, with these modes, is in the graph.
+  bool contains(LockId from, LockId to, LockMode held, LockMode requested) const;
 
   enum class AddResult { known_or_stale, added, closes_new_cycle, full };
 
@@ -90,25 +94,31 @@ class LockOrderGraph {
     Edge* in;
   };
 
-  static uint64_t edge_hash(LockId from, LockId to);
+  static uint64_t edge_hash(LockId from, LockId to, uint8_t modes);
+  static uint8_t modes_of(const EdgeEvidence& evidence);
   // The tombstone that keeps probe chains whole where an edge was erased; its ids are
   // invalid, so it matches no lookup.
   static Edge* erased();
-  Edge* find_edge(LockId from, LockId to) const;
+  Edge* find_edge(LockId from, LockId to, uint8_t modes) const;
   // Under lock_: the node for `lock`, emptied first if it held an older lock; null if `lock`
   // itself is older than the node's lock.
   Node* current_node(LockId lock);
   void drop_edges_of(Node& node);
   void erase_from_set(const Edge* edge);
-  bool find_path(LockId start, LockId target);  // fills parent_edge_ via BFS
+  // BFS over (lock, mode it is requested in) states, through edges whose holder the request
+  // waits for; fills parent_edge_/parent_state_. True when it reaches `target` requested in a
+  // mode that waits for a holder in `target_held`.
+  bool find_path(LockId start, LockMode start_requested, LockId target, LockMode target_held);
   bool remember_cycle(const Cycle& cycle);
 
   SpinLock lock_;
   std::atomic<Edge*>* edge_set_;  // open-addressed by edge_hash; never shrinks
   Node* nodes_;                   // by LockId::index
-  uint32_t* visit_epoch_;         // BFS marks, by LockId::index
-  Edge** parent_edge_;            // BFS tree, by LockId::index
+  uint32_t* visit_epoch_;         // BFS marks, by state (LockId::index * 2 + mode)
+  Edge** parent_edge_;            // BFS tree, by state
+  uint32_t* parent_state_;        // BFS tree, by state
   uint32_t epoch_ = 0;
+  uint32_t found_state_ = 0;  // where the last successful find_path ended
   std::atomic<size_t> live_edges_{0};
   size_t set_slots_in_use_ = 0;  // live edges and tombstones
   Edge* free_edges_ = nullptr;    // recycled records, reused only as edges

@@ -11,10 +11,20 @@ const char* lock_kind_name(LockKind kind) {
       return "mutex";
     case LockKind::recursive_mutex:
       return "recursive_mutex";
+    case LockKind::errorcheck_mutex:
+      return "errorcheck_mutex";
+    case LockKind::adaptive_mutex:
+      return "mutex";
     case LockKind::rwlock:
       return "rwlock";
     case LockKind::spinlock:
       return "spinlock";
+    case LockKind::condvar:
+      return "condvar";
+    case LockKind::barrier:
+      return "barrier";
+    case LockKind::semaphore:
+      return "semaphore";
   }
   return "mutex";
 }

@@ -17,9 +17,33 @@
 
 namespace lockwatch {
 
-enum class LockKind : uint8_t { mutex, recursive_mutex, rwlock, spinlock };
+// What a synchronization object is. The first five are locks (nodes of the lock-order
+// graph); the others appear in findings only.
+enum class LockKind : uint8_t {
+  // The first four are glibc's mutex types in its own order, so the shim turns a mutex's type
+  // bits into its kind with one AND.
+  mutex,
+  recursive_mutex,
+  errorcheck_mutex,
+  adaptive_mutex,  // reported as "mutex": it behaves like one
+  rwlock,
+  spinlock,
+  condvar,
+  barrier,
+  semaphore,
+};
 
 const char* lock_kind_name(LockKind kind);
+
+// How a lock is held or requested. `read` is a shared hold of a reader-preferring rwlock:
+// readers never wait for readers. Everything else, writer-preferring read locks included,
+// is `exclusive`.
+enum class LockMode : uint8_t { exclusive, read };
+
+// Whether a request in mode `requested` waits for a holder in mode `held`.
+inline bool modes_conflict(LockMode requested, LockMode held) {
+  return requested != LockMode::read || held != LockMode::read;
+}
 
 // One 64-bit word (generation << 32 | index): it travels in a register, never as two halves
 // through memory (which stalls store forwarding on the fast path).

@@ -19,6 +19,7 @@ struct HeldLock {
   LockId lock;  // invalid until first needed (see Detector::on_lock_requested)
   StackId acquired_at;
   LockKind kind;
+  LockMode mode;
 };
 
 // Edges this thread has already checked against the lock-order graph. A hit means the edge
@@ -28,18 +29,24 @@ struct KnownEdgeCache {
   struct Entry {
     uint64_t from;
     uint64_t to;
+    uint8_t modes;
   };
   Entry entries[kEntries];
 
+  static uint8_t modes(LockMode held, LockMode requested) {
+    return static_cast<uint8_t>((static_cast<unsigned>(held) << 1) | static_cast<unsigned>(requested) | 4u);
+  }
   static size_t slot(uint64_t from, uint64_t to) {
     uint64_t h = (from * 0x9e3779b97f4a7c15ull) ^ to;
     return (h ^ (h >> 29)) % kEntries;
   }
-  bool contains(LockId from, LockId to) const {
+  bool contains(LockId from, LockId to, uint8_t edge_modes) const {
     const Entry& e = entries[slot(from.packed(), to.packed())];
-    return e.from == from.packed() && e.to == to.packed();
+    return e.from == from.packed() && e.to == to.packed() && e.modes == edge_modes;
   }
-  void remember(LockId from, LockId to) { entries[slot(from.packed(), to.packed())] = {from.packed(), to.packed()}; }
+  void remember(LockId from, LockId to, uint8_t edge_modes) {
+    entries[slot(from.packed(), to.packed())] = {from.packed(), to.packed(), edge_modes};
+  }
 };
 
 struct ThreadState {
@@ -52,6 +59,8 @@ struct ThreadState {
   HeldLock held[kMaxHeld + 1];  // the last slot stages a request past kMaxHeld
   KnownEdgeCache known_edges;
   AcquisitionSiteCache sites;
+  ThreadState* next_listed;  // ThreadDirectory's list
+  ThreadState* previous_listed;
 };
 
 }  // namespace lockwatch

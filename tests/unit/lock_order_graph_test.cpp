@@ -14,8 +14,11 @@ LockId lock(uint32_t index, uint32_t generation = 1) {
   return {index, generation};
 }
 
-EdgeEvidence evidence(uint32_t thread) {
+EdgeEvidence evidence(uint32_t thread, LockMode held = LockMode::exclusive,
+                      LockMode requested = LockMode::exclusive) {
   EdgeEvidence e{};
+  e.held_mode = held;
+  e.requested_mode = requested;
   e.thread = thread;
   e.held_stack = thread * 10 + 1;
   e.requested_stack = thread * 10 + 2;
@@ -33,7 +36,7 @@ TEST_CASE("a 2-cycle is reported when its second edge arrives, with both edges i
   LockOrderGraph graph;
   Cycle cycle;
   CHECK_FALSE(add(graph, lock(1), lock(2), evidence(1), cycle));
-  CHECK(graph.contains(lock(1), lock(2)));
+  CHECK(graph.contains(lock(1), lock(2), LockMode::exclusive, LockMode::exclusive));
   REQUIRE(add(graph, lock(2), lock(1), evidence(2), cycle));
   REQUIRE(cycle.size() == 2);
   CHECK(cycle[0].from == lock(2));
@@ -108,7 +111,7 @@ TEST_CASE("removing a lock drops its edges, and its successor at the same slot s
   CHECK(graph.edge_count() == 0);
   // Slot 1 reused by a new lock (generation 2): the old edge must not close a cycle.
   CHECK_FALSE(add(graph, lock(2), lock(1, 2), evidence(2), cycle));
-  CHECK_FALSE(graph.contains(lock(1, 2), lock(2)));
+  CHECK_FALSE(graph.contains(lock(1, 2), lock(2), LockMode::exclusive, LockMode::exclusive));
   CHECK(graph.check_invariants());
 }
 
@@ -131,7 +134,7 @@ TEST_CASE("an id older than the lock now at its slot adds nothing") {
   Cycle cycle;
   CHECK_FALSE(add(graph, lock(1, 5), lock(2), evidence(1), cycle));
   CHECK(graph.add_edge(lock(1, 4), lock(2), evidence(1), cycle) == LockOrderGraph::AddResult::known_or_stale);
-  CHECK(graph.contains(lock(1, 5), lock(2)));
+  CHECK(graph.contains(lock(1, 5), lock(2), LockMode::exclusive, LockMode::exclusive));
 }
 
 TEST_CASE("the same code path on many lock pairs is one finding") {
@@ -143,4 +146,25 @@ TEST_CASE("the same code path on many lock pairs is one finding") {
     findings += add(graph, lock(11 + 2 * pair), lock(10 + 2 * pair), evidence(2), cycle);
   }
   CHECK(findings == 1);
+}
+
+TEST_CASE("a cycle of read holds and read requests of reader-preferring rwlocks cannot deadlock") {
+  LockOrderGraph graph;
+  Cycle cycle;
+  CHECK_FALSE(add(graph, lock(1), lock(2), evidence(1, LockMode::read, LockMode::read), cycle));
+  CHECK_FALSE(add(graph, lock(2), lock(1), evidence(2, LockMode::read, LockMode::read), cycle));
+  // A writer on one side makes it a real cycle.
+  CHECK(add(graph, lock(2), lock(1), evidence(3, LockMode::exclusive, LockMode::exclusive), cycle));
+  CHECK(cycle.size() == 2);
+}
+
+TEST_CASE("a read request does not wait for a read holder: that link of a cycle is broken") {
+  LockOrderGraph graph;
+  Cycle cycle;
+  // T1 holds A for reading and wants B for writing; T2 holds B for writing and wants A for
+  // reading. T2's read request is granted next to T1's read hold: no deadlock.
+  CHECK_FALSE(add(graph, lock(1), lock(2), evidence(1, LockMode::read, LockMode::exclusive), cycle));
+  CHECK_FALSE(add(graph, lock(2), lock(1), evidence(2, LockMode::exclusive, LockMode::read), cycle));
+  // T3 wants A for writing while holding B: it waits for T1's read hold. Cycle.
+  CHECK(add(graph, lock(2), lock(1), evidence(3, LockMode::exclusive, LockMode::exclusive), cycle));
 }
