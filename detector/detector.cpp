@@ -11,14 +11,36 @@
 
 namespace lockwatch {
 
-Detector::Detector(const Options& options, FindingSink& sink) : stack_depth_(options.stack_depth), sink_(sink) {}
+Detector::Detector(const Options& options, FindingSink& sink)
+    : stack_depth_(options.stack_depth), sink_(sink), report_signal_unheld_(options.signal_unheld) {}
 
 void Detector::attach_thread(ThreadState& thread, pid_t tid) {
   thread.number = next_thread_number_.fetch_add(1, std::memory_order_relaxed);
   thread.tid = tid;
+  threads_.add(thread);
+}
+
+void Detector::detach_thread(ThreadState& thread) {
+  InsideLockwatch inside;
+  threads_.remove(thread);
+  if (thread.held_count == 0) return;
+  // Ending while holding locks: every thread that waits for them now waits forever.
+  MisuseReport report;
+  report.subkind = "exit_holding";
+  for (size_t i = 0; i < thread.held_count; ++i) {
+    const HeldLock& held = thread.held[i];
+    report.add_object(held.address, held.kind);
+    report.add_related({"acquired", thread.number, thread.tid, held.acquired_at});
+  }
+  // The "bad call" is where the thread acquired the first lock it never released.
+  report_misuse_or_throw_guarded(thread, report, thread.held[0].acquired_at);
 }
 
 void Detector::lock_for_fork() {
+  threads_.lock_for_fork();
+  destroyed_.lock_for_fork();
+  condvars_.lock_for_fork();
+  reported_misuse_lock_.lock();
   graph_.lock_for_fork();
   locks_.lock_for_fork();
   stacks_.lock_for_fork();
@@ -30,29 +52,226 @@ void Detector::unlock_after_fork() {
   stacks_.unlock_after_fork();
   locks_.unlock_after_fork();
   graph_.unlock_after_fork();
+  reported_misuse_lock_.unlock();
+  condvars_.unlock_after_fork();
+  destroyed_.unlock_after_fork();
+  threads_.unlock_after_fork();
 }
 
-void Detector::on_lock_initialized(ThreadState& thread, uintptr_t address, LockKind kind, const CallSite& site) {
+RequestVerdict Detector::request_nested_or_new_site(ThreadState& thread, Acquisition request, CallSite site) {
+  const StackId stack = thread.sites.stack_for(site, stack_depth_, stacks_);
+  LockId lock;
+  if (request.blocking && thread.held_count > 0) {
+    if (const HeldLock* held = held_entry(thread, request.address)) {
+      const RequestVerdict verdict = check_rerequest(thread, *held, request, stack);
+      stage(thread, request.address, held->lock, stack, request.kind, request.mode);
+      return verdict;
+    }
+    lock = registered(request.address, request.kind, stack, thread.number);
+    if (lock.valid()) {
+      for (size_t i = 0; i < thread.held_count; ++i) {
+        HeldLock& held = thread.held[i];
+        if (!held.lock.valid()) held.lock = registered(held.address, held.kind, held.acquired_at, thread.number);
+      }
+      for (size_t i = 0; i < thread.held_count; ++i) {
+        const HeldLock& held = thread.held[i];
+        if (!held.lock.valid()) continue;
+        const uint8_t modes = KnownEdgeCache::modes(held.mode, request.mode);
+        if (thread.known_edges.contains(held.lock, lock, modes)) continue;
+        check_edge(thread, i, lock, request, stack);
+      }
+    }
+  }
+  stage(thread, request.address, lock, stack, request.kind, request.mode);
+  return RequestVerdict::proceed;
+}
+
+RequestVerdict Detector::check_rerequest(ThreadState& thread, const HeldLock& held, const Acquisition& request,
+                                         StackId requested_at) {
+  // Re-locking a held lock cannot wait on another thread, so it adds no edge: a recursive
+  // mutex counts up, recursive read locks of a reader-preferring rwlock are allowed, and
+  // everything else is a self-deadlock (or, where glibc refuses, an EDEADLK).
+  const char* subkind = nullptr;
+  bool blocks_forever = false;
+  switch (held.kind) {
+    case LockKind::recursive_mutex:
+      return RequestVerdict::proceed;
+    case LockKind::rwlock:
+      if (held.mode == LockMode::read && request.mode == LockMode::read) return RequestVerdict::proceed;
+      if (held.mode == LockMode::read) {
+        subkind = "rwlock_upgrade";  // waits for its own read lock to go
+        blocks_forever = request.waits_forever;
+      } else {
+        subkind = "relock";  // glibc answers EDEADLK to the writer
+      }
+      break;
+    case LockKind::errorcheck_mutex:
+      subkind = "relock";  // glibc answers EDEADLK
+      break;
+    default:
+      subkind = "relock";
+      blocks_forever = request.waits_forever;
+      break;
+  }
+  MisuseReport report;
+  report.subkind = subkind;
+  report.add_object(request.address, held.kind);
+  report.add_related({"acquired", thread.number, thread.tid, held.acquired_at});
+  report_misuse_or_throw_guarded(thread, report, requested_at);
+  return blocks_forever ? RequestVerdict::self_deadlock : RequestVerdict::proceed;
+}
+
+void Detector::on_lock_initialized(ThreadState& thread, uintptr_t address, LockKind kind, CallSite site) {
   InsideLockwatch inside;
-  on_lock_destroyed(address);
+  graph_.remove_lock(locks_.remove(address));
+  destroyed_.forget(address);
   const StackId stack = thread.sites.stack_for(site, stack_depth_, stacks_);
   locks_.find_or_insert(address, kind, stack, thread.number);
 }
 
-void Detector::on_lock_destroyed(uintptr_t address) {
+void Detector::on_lock_destroyed(ThreadState& thread, uintptr_t address, CallSite site) {
   InsideLockwatch inside;
   graph_.remove_lock(locks_.remove(address));
+  destroyed_.remember({address, thread.number, thread.tid, thread.sites.stack_for(site, stack_depth_, stacks_)});
 }
 
-void Detector::check_edge(ThreadState& thread, size_t held_index, LockId to, StackId requested_at) {
+void Detector::on_cond_wait_begin(ThreadState& thread, uintptr_t condvar, uintptr_t mutex, LockKind mutex_kind,
+                                  bool holds_mutex, CallSite site) {
+  InsideLockwatch inside;
+  const HeldLock* held = held_entry(thread, mutex);
+  if (held == nullptr && !holds_mutex) {
+    MisuseReport report;
+    report.subkind = "cond_wait_unheld";
+    report.site = site;
+    report.add_object(condvar, LockKind::condvar);
+    report.add_object(mutex, mutex_kind);
+    report_misuse(thread, report);
+  }
+  const StackId stack = thread.sites.stack_for(site, stack_depth_, stacks_);
+  const CondvarTable::Binding before = condvars_.begin_wait(condvar, mutex, thread.number, thread.tid, stack);
+  if (before.waiters > 0 && before.mutex != mutex) {
+    MisuseReport report;
+    report.subkind = "cond_multiple_mutexes";
+    report.site = site;
+    report.add_object(condvar, LockKind::condvar);
+    report.add_object(mutex, mutex_kind);
+    report.add_related({"waited", before.thread, before.tid, before.stack});
+    report_misuse(thread, report);
+  }
+  if (held != nullptr) on_lock_released(thread, mutex);  // the wait releases it
+}
+
+void Detector::on_cond_wait_end(uintptr_t condvar) {
+  InsideLockwatch inside;
+  condvars_.end_wait(condvar);
+}
+
+void Detector::on_cond_signal(ThreadState& thread, uintptr_t condvar, CallSite site) {
+  if (!report_signal_unheld_) return;
+  InsideLockwatch inside;
+  const CondvarTable::Binding binding = condvars_.binding(condvar);
+  const uintptr_t mutex = binding.mutex;
+  if (binding.waiters == 0 || held_entry(thread, mutex) != nullptr) return;
+  MisuseReport report;
+  report.subkind = "cond_signal_unheld";
+  report.severity = Severity::warning;
+  report.site = site;
+  report.add_object(condvar, LockKind::condvar);
+  report.add_object(mutex, LockKind::mutex);
+  report_misuse(thread, report);
+}
+
+bool Detector::find_acquisition(pid_t tid, uintptr_t address, MisuseReport::Related& out) {
+  InsideLockwatch inside;
+  bool found = false;
+  threads_.with_thread(tid, [&](const ThreadState& owner) {
+    if (const HeldLock* held = held_entry(owner, address)) {
+      out = {"acquired", owner.number, owner.tid, held->acquired_at};
+      found = true;
+    }
+  });
+  return found;
+}
+
+bool Detector::find_destruction(uintptr_t address, MisuseReport::Related& out) const {
+  DestroyedLocks::Record record{};
+  if (!destroyed_.find(address, record)) return false;
+  out = {"destroyed", record.thread, record.tid, record.stack};
+  return true;
+}
+
+bool Detector::find_initialization(uintptr_t address, MisuseReport::Related& out) const {
+  const LockId lock = locks_.find(address);
+  LockInfo info{};
+  if (!lock.valid() || !locks_.info(lock, info)) return false;
+  out = {"initialized", info.first_thread, 0, info.first_use};
+  return true;
+}
+
+bool Detector::known_kind(uintptr_t address, LockKind& kind) const {
+  const LockId lock = locks_.find(address);
+  LockInfo info{};
+  if (!lock.valid() || !locks_.info(lock, info)) return false;
+  kind = info.kind;
+  return true;
+}
+
+void Detector::report_misuse(ThreadState& thread, const MisuseReport& report) {
+  InsideLockwatch inside;
+  report_misuse_or_throw_guarded(thread, report, thread.sites.stack_for(report.site, stack_depth_, stacks_));
+}
+
+void Detector::report_misuse_or_throw_guarded(ThreadState& thread, const MisuseReport& report, StackId stack) {
+  // Once per code path: the subkind and the stack of the bad call.
+  uint64_t signature = 0xcbf29ce484222325ull;
+  for (const char* c = report.subkind; *c != '\0'; ++c) signature = (signature ^ static_cast<unsigned char>(*c)) * 0x100000001b3ull;
+  signature = (signature ^ stack) * 0x100000001b3ull;
+  {
+    SpinLockGuard guard(reported_misuse_lock_);
+    if (std::find(reported_misuse_.begin(), reported_misuse_.end(), signature) != reported_misuse_.end()) return;
+    reported_misuse_.push_back(signature);
+  }
+  try {
+    Finding finding;
+    finding.kind = "misuse";
+    finding.subkind = report.subkind;
+    finding.severity = report.severity;
+    finding.thread = thread.number;
+    finding.stack = stack;
+    finding.threads.push_back({thread.number, thread.tid});
+    for (size_t i = 0; i < report.object_count; ++i) {
+      const MisuseReport::Object& object = report.objects[i];
+      LockInfo info{};
+      const LockId lock = locks_.find(object.address);
+      const bool known = lock.valid() && locks_.info(lock, info);
+      finding.locks.push_back({object.address, object.kind, known ? info.first_use : kNoStack});
+    }
+    for (size_t i = 0; i < report.related_count; ++i) {
+      const MisuseReport::Related& related = report.related[i];
+      finding.related.push_back({related.what, related.thread, related.stack});
+      const bool listed = std::any_of(finding.threads.begin(), finding.threads.end(),
+                                      [&](const FindingThread& t) { return t.number == related.thread; });
+      if (!listed && related.thread != 0) finding.threads.push_back({related.thread, related.tid});
+    }
+    sink_.report(finding);
+  } catch (...) {
+    // Reporting allocates; if memory runs out the finding is lost, never the host program.
+  }
+}
+
+void Detector::check_edge(ThreadState& thread, size_t held_index, LockId to, const Acquisition& request,
+                          StackId requested_at) {
   InsideLockwatch inside;  // reporting allocates, formats and may load the symbolizer
-  const LockId from = thread.held[held_index].lock;
-  thread.known_edges.remember(from, to);
-  if (graph_.contains(from, to)) return;
+  const HeldLock& held = thread.held[held_index];
+  const LockId from = held.lock;
+  thread.known_edges.remember(from, to, KnownEdgeCache::modes(held.mode, request.mode));
+  if (graph_.contains(from, to, held.mode, request.mode)) return;
   EdgeEvidence evidence{};
+  evidence.held_mode = held.mode;
+  evidence.requested_mode = request.mode;
   evidence.thread = thread.number;
   evidence.tid = thread.tid;
-  evidence.held_stack = thread.held[held_index].acquired_at;
+  evidence.held_stack = held.acquired_at;
   evidence.requested_stack = requested_at;
   for (size_t i = 0; i < thread.held_count && evidence.gate_count < EdgeEvidence::kMaxGates; ++i) {
     if (i != held_index) evidence.gates[evidence.gate_count++] = thread.held[i].lock;
@@ -104,7 +323,8 @@ void Detector::report_cycle_or_throw(const Cycle& found) {
     finding.locks.push_back({info.address, info.kind, info.first_use});
   }
   for (const CycleEdge& edge : cycle) {
-    finding.cycle.push_back({lock_index(edge.from), lock_index(edge.to), edge.evidence.thread, edge.evidence.held_stack,
+    finding.cycle.push_back({lock_index(edge.from), lock_index(edge.to), edge.evidence.held_mode,
+                             edge.evidence.requested_mode, edge.evidence.thread, edge.evidence.held_stack,
                              edge.evidence.requested_stack});
     const bool known = std::any_of(finding.threads.begin(), finding.threads.end(),
                                    [&](const FindingThread& t) { return t.number == edge.evidence.thread; });

@@ -5,7 +5,9 @@
 // Fast path (on_lock_requested with every edge already known, on_lock_acquired,
 // on_lock_released): touches the calling thread's ThreadState and lock-free tables only; no
 // lock, no allocation, no unwinding. Slow paths (a new acquisition site, a new edge, a lock's
-// init or destroy, a report) may take the detector's SpinLocks and unwind.
+// init or destroy, condition waits, thread start and end, a report) may take the detector's
+// SpinLocks and unwind. Checks that need the memory of a glibc object (is this mutex locked,
+// and by whom) belong to the shim, which reports them through report_misuse().
 #pragma once
 
 #include <sys/types.h>
@@ -14,15 +16,34 @@
 #include <cstdint>
 
 #include "call_site.h"
+#include "condvar_table.h"
+#include "destroyed_locks.h"
 #include "finding.h"
+#include "misuse_report.h"
 #include "lock_order_graph.h"
 #include "lock_registry.h"
 #include "options.h"
 #include "reentrancy.h"
 #include "stack_depot.h"
+#include "thread_directory.h"
 #include "thread_state.h"
 
 namespace lockwatch {
+
+// One lock request, as the interposer sees it.
+struct Acquisition {
+  uintptr_t address;
+  LockKind kind;
+  LockMode mode;
+  bool blocking;        // false for try-locks: they cannot wait, so they add no edge
+  bool waits_forever;   // false for timed locks: a self-deadlock times out instead
+};
+
+// What the detector found about a request before it is made.
+enum class RequestVerdict {
+  proceed,
+  self_deadlock,  // the thread holds this lock so that the request can never be granted
+};
 
 class Detector {
  public:
@@ -30,22 +51,26 @@ class Detector {
   Detector(const Detector&) = delete;
   Detector& operator=(const Detector&) = delete;
 
-  // Thread-safe. Gives `thread` (zero-filled memory) its number and tid.
+  // Thread-safe. Gives `thread` (zero-filled memory) its number and tid and lists it.
   void attach_thread(ThreadState& thread, pid_t tid);
+  // Thread-safe. `thread` is ending: reports the locks it still holds (exit_holding) and
+  // unlists it. `site` is where it ended, when known.
+  void detach_thread(ThreadState& thread);
 
-  // Called by `thread` before it acquires the lock at `address`. `blocking` is false for
-  // try-locks: they cannot wait, so they add no lock-order edge (the lock is still held).
-  // The acquisition is staged in the slot after the held locks and counts once
-  // on_lock_acquired() commits it, so nothing needs to live across the real lock call.
-  // Locks enter the registry lazily, the first time one is requested while another is held
-  // (or at init): a lock never nested is never part of an edge, so it costs no lookup.
-  __attribute__((always_inline)) void on_lock_requested(ThreadState& thread, uintptr_t address, LockKind kind,
-                                                        CallSite site, bool blocking) {
+  // Called by `thread` before it acquires a lock. The acquisition is staged in the slot after
+  // the held locks and counts once on_lock_acquired() commits it, so nothing needs to live
+  // across the real lock call. Locks enter the registry lazily, the first time one is
+  // requested while another is held (or at init): a lock never nested is never part of an
+  // edge, so it costs no lookup. Re-requesting a held lock is checked here (relock,
+  // rwlock_upgrade), before the thread blocks.
+  __attribute__((always_inline)) RequestVerdict on_lock_requested(ThreadState& thread, const Acquisition& request,
+                                                                  CallSite site) {
     const StackId* cached_stack = thread.sites.find(site);
-    if (__builtin_expect(cached_stack == nullptr || (blocking && thread.held_count > 0), 0)) {
-      return request_nested_or_new_site(thread, address, kind, site, blocking);
+    if (__builtin_expect(cached_stack == nullptr || (request.blocking && thread.held_count > 0), 0)) {
+      return request_nested_or_new_site(thread, request, site);
     }
-    stage(thread, address, LockId(), *cached_stack, kind);
+    stage(thread, request.address, LockId(), *cached_stack, request.kind, request.mode);
+    return RequestVerdict::proceed;
   }
 
   // Called by `thread` once it holds the lock at `address`, which it last requested.
@@ -54,7 +79,7 @@ class Detector {
     if (__builtin_expect(staged.address != address, 0)) {
       // A signal handler on this thread locked (and unlocked) another mutex in between and
       // reused the staging slot: the lock is held all the same, its evidence is lost.
-      stage(thread, address, LockId(), kNoStack, LockKind::mutex);
+      stage(thread, address, LockId(), kNoStack, LockKind::mutex, LockMode::exclusive);
     }
     if (thread.held_count < ThreadState::kMaxHeld) {
       ++thread.held_count;
@@ -63,25 +88,61 @@ class Detector {
     }
   }
 
-  // Called by `thread` when it releases the lock at `address`.
-  void on_lock_released(ThreadState& thread, uintptr_t address) {
+  // Called by `thread` when it releases the lock at `address`. False when the thread does
+  // not hold it as far as lockwatch knows (the caller then tells which misuse it is).
+  bool on_lock_released(ThreadState& thread, uintptr_t address) {
     for (size_t i = thread.held_count; i-- > 0;) {
       if (thread.held[i].address != address) continue;
       for (size_t j = i + 1; j < thread.held_count; ++j) thread.held[j - 1] = thread.held[j];
       --thread.held_count;
-      return;
+      return true;
     }
-    if (thread.untracked_held > 0) --thread.untracked_held;
+    if (thread.untracked_held == 0) return false;
+    --thread.untracked_held;
+    return true;
   }
+  // The held entry of `address` in `thread`, or null.
+  static const HeldLock* held_entry(const ThreadState& thread, uintptr_t address) {
+    for (size_t i = thread.held_count; i-- > 0;) {
+      if (thread.held[i].address == address) return &thread.held[i];
+    }
+    return nullptr;
+  }
+
   // The lock at `address` was (re)initialised: whatever lived there before is gone.
-  void on_lock_initialized(ThreadState& thread, uintptr_t address, LockKind kind, const CallSite& site);
-  // The lock at `address` was destroyed.
-  void on_lock_destroyed(uintptr_t address);
+  void on_lock_initialized(ThreadState& thread, uintptr_t address, LockKind kind, CallSite site);
+  // The lock at `address` was destroyed by `thread` at `site`.
+  void on_lock_destroyed(ThreadState& thread, uintptr_t address, CallSite site);
+
+  // Condition waits. A wait releases `mutex` in the bookkeeping; the re-acquisition after it
+  // goes through on_lock_requested/on_lock_acquired like any acquisition (new edges count).
+  // on_cond_wait_begin reports cond_wait_unheld (when the caller does not hold `mutex`, as
+  // far as lockwatch knows and `holds_mutex` confirms) and cond_multiple_mutexes.
+  void on_cond_wait_begin(ThreadState& thread, uintptr_t condvar, uintptr_t mutex, LockKind mutex_kind,
+                          bool holds_mutex, CallSite site);
+  void on_cond_wait_end(uintptr_t condvar);
+  // signal/broadcast: cond_signal_unheld (a warning, when the option asks for it).
+  void on_cond_signal(ThreadState& thread, uintptr_t condvar, CallSite site);
+  // Who waits on `condvar` now (for destroy_busy and reinit_live); waiters 0 when nobody.
+  CondvarTable::Binding cond_waiters(uintptr_t condvar) const { return condvars_.binding(condvar); }
+
+  // Reports a misuse of the synchronization API made by `thread` at `report.site`, once
+  // per code path (subkind and stack).
+  void report_misuse(ThreadState& thread, const MisuseReport& report);
+  // Evidence about another thread: where the thread with kernel id `tid` acquired the lock
+  // at `address`, when lockwatch knows it.
+  bool find_acquisition(pid_t tid, uintptr_t address, MisuseReport::Related& out);
+  // Evidence of the last destroy of the lock at `address`, when lockwatch remembers it.
+  bool find_destruction(uintptr_t address, MisuseReport::Related& out) const;
+  // Evidence of the (re)initialisation of the live lock at `address`.
+  bool find_initialization(uintptr_t address, MisuseReport::Related& out) const;
+  // The kind lockwatch knows the object at `address` as, if it knows it.
+  bool known_kind(uintptr_t address, LockKind& kind) const;
 
   // fork(): the forking thread takes every lock of the detector (and of the internal
   // allocator) before the fork and releases them after it, in the parent and in the child,
   // so the child never inherits a table that a thread which no longer exists left locked
-  // half-way through an update. Order: graph, registry, depot, allocator (the nesting order).
+  // half-way through an update. Order: threads, condvars, graph, registry, depot, allocator.
   void lock_for_fork();
   void unlock_after_fork();
 
@@ -91,13 +152,12 @@ class Detector {
 
  private:
   // on_lock_requested() when locks are held (edges to check) or the site's stack is unknown.
-  __attribute__((noinline)) void request_nested_or_new_site(ThreadState& thread, uintptr_t address, LockKind kind,
-                                                            CallSite site, bool blocking) {
-    const StackId stack = thread.sites.stack_for(site, stack_depth_, stacks_);
-    const LockId lock = blocking && thread.held_count > 0 ? check_order(thread, address, kind, stack) : LockId();
-    stage(thread, address, lock, stack, kind);
-  }
-  static void stage(ThreadState& thread, uintptr_t address, LockId lock, StackId stack, LockKind kind) {
+  // By value: a reference would make the fast path build the request in memory, and the
+  // byte fields read back as one word stall store forwarding.
+  __attribute__((noinline)) RequestVerdict request_nested_or_new_site(ThreadState& thread, Acquisition request,
+                                                                      CallSite site);
+  static void stage(ThreadState& thread, uintptr_t address, LockId lock, StackId stack, LockKind kind,
+                    LockMode mode) {
     // Field by field: an aggregate store here is merged by GCC into a vector copy through the
     // stack, which stalls on store forwarding and doubles the cost of the whole fast path.
     HeldLock& staged = thread.held[thread.held_count];
@@ -105,26 +165,11 @@ class Detector {
     staged.lock = lock;
     staged.acquired_at = stack;
     staged.kind = kind;
+    staged.mode = mode;
   }
-  // The edges from every lock `thread` holds to the lock at `address`: each one that the
-  // thread's edge cache does not know goes to check_edge. Returns the requested lock's id.
-  LockId check_order(ThreadState& thread, uintptr_t address, LockKind kind, StackId requested_at) {
-    const LockId lock = registered(address, kind, requested_at, thread.number);
-    if (!lock.valid()) return lock;
-    for (size_t i = 0; i < thread.held_count; ++i) {
-      HeldLock& held = thread.held[i];
-      // Re-locking a held lock cannot wait on another thread: a recursive mutex just counts
-      // up, anything else is a self-deadlock, never a lock-order edge.
-      if (held.address == address) return lock;
-      if (!held.lock.valid()) held.lock = registered(held.address, held.kind, held.acquired_at, thread.number);
-    }
-    for (size_t i = 0; i < thread.held_count; ++i) {
-      const LockId held = thread.held[i].lock;
-      if (!held.valid() || thread.known_edges.contains(held, lock)) continue;
-      check_edge(thread, i, lock, requested_at);
-    }
-    return lock;
-  }
+  // A request for a lock `thread` already holds: recursion, or a misuse.
+  RequestVerdict check_rerequest(ThreadState& thread, const HeldLock& held, const Acquisition& request,
+                                 StackId requested_at);
   LockId registered(uintptr_t address, LockKind kind, StackId first_use, uint32_t thread) {
     const LockId lock = locks_.find(address);
     if (lock.valid()) return lock;
@@ -132,15 +177,23 @@ class Detector {
     return locks_.find_or_insert(address, kind, first_use, thread);
   }
   // The thread's edge cache missed: look the edge up in the graph, adding it when new.
-  void check_edge(ThreadState& thread, size_t held_index, LockId to, StackId requested_at);
+  void check_edge(ThreadState& thread, size_t held_index, LockId to, const Acquisition& request,
+                  StackId requested_at);
   void report_cycle(const Cycle& cycle) noexcept;
   void report_cycle_or_throw(const Cycle& cycle);
+  void report_misuse_or_throw_guarded(ThreadState& thread, const MisuseReport& report, StackId stack);
 
   uint32_t stack_depth_;
   FindingSink& sink_;
   StackDepot stacks_;
   LockRegistry locks_;
   LockOrderGraph graph_;
+  bool report_signal_unheld_;
+  CondvarTable condvars_;
+  ThreadDirectory threads_;
+  DestroyedLocks destroyed_;
+  SpinLock reported_misuse_lock_;
+  std::vector<uint64_t, InternalStlAllocator<uint64_t>> reported_misuse_;  // subkind x stack
   std::atomic<uint32_t> next_thread_number_{1};
   std::atomic<bool> graph_full_reported_{false};
 };

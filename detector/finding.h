@@ -31,18 +31,30 @@ struct FindingLock {
 struct FindingEdge {
   size_t from;
   size_t to;
+  LockMode from_mode;
+  LockMode to_mode;
   uint32_t thread;
   StackId held_stack;
   StackId requested_stack;
 };
 
+// Evidence from another event of a misuse: what happened where, by which thread.
+struct FindingRelated {
+  std::string what;  // "acquired", "initialized", "destroyed"
+  uint32_t thread;
+  StackId stack;
+};
+
 struct Finding {
-  std::string kind;  // an exact SPEC kind: "lock_order_inversion", ...
+  std::string kind;  // an exact SPEC kind: "lock_order_inversion", "misuse", ...
   std::string subkind;
   Severity severity = Severity::error;
   std::vector<FindingThread> threads;
   std::vector<FindingLock> locks;
-  std::vector<FindingEdge> cycle;
+  std::vector<FindingEdge> cycle;       // lock_order_inversion
+  uint32_t thread = 0;                  // misuse: the thread that made the bad call
+  StackId stack = kNoStack;             // misuse: the bad call
+  std::vector<FindingRelated> related;  // misuse: evidence
 };
 
 class FindingSink {

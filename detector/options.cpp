@@ -86,12 +86,9 @@ class Parser {
       if (!parse_integer<uint32_t>(value, 1, 256, o.stack_depth))
         fail(key, value, std::to_string(defaults.stack_depth));
     } else if (key == "quiet") {
-      if (value == "1" || value == "true")
-        o.quiet = true;
-      else if (value == "0" || value == "false")
-        o.quiet = false;
-      else
-        fail(key, value, "0");
+      parse_flag(key, value, o.quiet);
+    } else if (key == "signal_unheld") {
+      parse_flag(key, value, o.signal_unheld);
     } else {
       result_.errors.push_back(fmt::format("unknown option '{}' in LOCKWATCH_OPTIONS; using the defaults", key));
     }
@@ -104,6 +101,16 @@ class Parser {
  private:
   void fail(std::string_view key, std::string_view value, std::string_view fallback) {
     result_.errors.push_back(fmt::format("bad value '{}' for {} in LOCKWATCH_OPTIONS; using {}", value, key, fallback));
+  }
+
+  void parse_flag(std::string_view key, std::string_view value, bool& flag) {
+    if (value == "1" || value == "true") {
+      flag = true;
+    } else if (value == "0" || value == "false") {
+      flag = false;
+    } else {
+      fail(key, value, flag ? "1" : "0");
+    }
   }
 
   void parse_kinds(std::string_view key, std::string_view value) {
@@ -145,6 +152,7 @@ std::vector<std::pair<std::string, std::string>> Options::describe() const {
       {"suppressions", suppressions},
       {"stack_depth", std::to_string(stack_depth)},
       {"quiet", quiet ? "1" : "0"},
+      {"signal_unheld", signal_unheld ? "1" : "0"},
   };
 }
 

@@ -33,6 +33,7 @@ struct Options {
   std::string suppressions;
   uint32_t stack_depth = 32;
   bool quiet = false;
+  bool signal_unheld = false;  // report cond_signal_unheld warnings
 
   // Every option as it is in force, for the `start` record: key and printed value.
   std::vector<std::pair<std::string, std::string>> describe() const;

@@ -49,6 +49,7 @@ std::string fingerprint(const Finding& finding, const ResolvedStacks& stacks) {
   }
   std::string text = finding.kind + "/" + finding.subkind;
   for (const std::string& edge : edges) text += "|" + edge;
+  if (finding.stack != kNoStack) text += "|" + site_signature(stacks.frames(finding.stack));
   return fmt::format("{:016x}", fnv1a(text));
 }
 

@@ -10,6 +10,12 @@ namespace {
 
 using nlohmann::json;
 
+// rwlocks are held for reading or writing; every other lock exclusively.
+const char* mode_name(LockMode mode, LockKind kind) {
+  if (mode == LockMode::read) return "read";
+  return kind == LockKind::rwlock ? "write" : "exclusive";
+}
+
 std::string hex(uintptr_t value) {
   return fmt::format("0x{:x}", value);
 }
@@ -70,11 +76,25 @@ std::string finding_record(const Finding& finding, const ResolvedStacks& stacks,
                  {"threads", threads},
                  {"locks", locks}};
   if (!finding.subkind.empty()) record["subkind"] = finding.subkind;
+  if (finding.stack != kNoStack) {
+    record["thread"] = finding.thread;
+    record["stack"] = frames_json(stacks.frames(finding.stack));
+  }
+  if (!finding.related.empty()) {
+    json related = json::array();
+    for (const FindingRelated& evidence : finding.related) {
+      related.push_back(
+          {{"what", evidence.what}, {"thread", evidence.thread}, {"stack", frames_json(stacks.frames(evidence.stack))}});
+    }
+    record["related"] = std::move(related);
+  }
   if (!finding.cycle.empty()) {
     json cycle = json::array();
     for (const FindingEdge& edge : finding.cycle) {
       cycle.push_back({{"from", edge.from + 1},
                        {"to", edge.to + 1},
+                       {"from_mode", mode_name(edge.from_mode, finding.locks[edge.from].kind)},
+                       {"to_mode", mode_name(edge.to_mode, finding.locks[edge.to].kind)},
                        {"thread", edge.thread},
                        {"held_stack", frames_json(stacks.frames(edge.held_stack))},
                        {"requested_stack", frames_json(stacks.frames(edge.requested_stack))}});

@@ -9,6 +9,8 @@ ResolvedStacks::ResolvedStacks(const Finding& finding, const StackDepot& depot, 
     resolve(edge.held_stack, depot, symbolizer);
     resolve(edge.requested_stack, depot, symbolizer);
   }
+  resolve(finding.stack, depot, symbolizer);
+  for (const FindingRelated& related : finding.related) resolve(related.stack, depot, symbolizer);
 }
 
 void ResolvedStacks::resolve(StackId id, const StackDepot& depot, Symbolizer& symbolizer) {

@@ -57,12 +57,60 @@ void append_scenario(std::string& out, const Finding& finding) {
 
 }  // namespace
 
+// What each misuse means, in one line, and how to fix it.
+struct MisuseText {
+  const char* subkind;
+  const char* what;
+  const char* fix;
+};
+constexpr MisuseText kMisuseTexts[] = {
+    {"unlock_unlocked", "unlock of a lock that is not locked", "unlock only what this thread locked, once"},
+    {"unlock_not_owner", "unlock of a lock held by another thread",
+     "let the thread that locked it unlock it (use a semaphore to hand off between threads)"},
+    {"relock", "a thread locks a non-recursive lock it already holds (self-deadlock)",
+     "do not re-lock; use a recursive mutex only if re-entry is intended"},
+    {"destroy_locked", "destroy of a locked mutex", "unlock it (and make sure no thread uses it) before destroying"},
+    {"use_destroyed", "use of a destroyed lock", "do not use a lock after destroying it, or initialise it again"},
+    {"cond_wait_unheld", "condition wait with a mutex the caller does not hold",
+     "lock the mutex before waiting on the condition variable"},
+    {"cond_multiple_mutexes", "one condition variable waited on with two different mutexes",
+     "use one mutex with each condition variable"},
+    {"cond_signal_unheld", "signal or broadcast while the waiters' mutex is not held",
+     "signal while holding the mutex to avoid lost or spurious wake-ups"},
+    {"exit_holding", "a thread ended while holding locks: their waiters wait forever",
+     "release every lock before the thread returns, exits or is cancelled (cleanup handlers)"},
+    {"rwlock_upgrade", "a thread holding a read lock requests the write lock (self-deadlock)",
+     "release the read lock first, then take the write lock and re-check"},
+    {"rwlock_unlock_unheld", "unlock of an rwlock the thread does not hold", "unlock only what this thread locked"},
+    {"reinit_live", "initialisation of a lock or condition variable that is in use",
+     "initialise once, before any thread uses it"},
+    {"destroy_busy", "destroy of an object that threads hold or wait on",
+     "wake and join every user before destroying it"},
+    {"self_join", "a thread joins itself (deadlock)", "join a thread from another thread"},
+    {"invalid_object", "a call on memory that is not that kind of object", "pass the right object to each call"},
+};
+
+const MisuseText* misuse_text(const std::string& subkind) {
+  for (const MisuseText& text : kMisuseTexts) {
+    if (subkind == text.subkind) return &text;
+  }
+  return nullptr;
+}
+
 std::string finding_message(const Finding& finding) {
   if (finding.kind == "lock_order_inversion") {
     std::string chain;
     for (const FindingEdge& edge : finding.cycle) chain += lock_name(edge.from) + " -> ";
     if (!finding.cycle.empty()) chain += lock_name(finding.cycle.front().from);
     return fmt::format("lock-order inversion (potential deadlock) between {} locks: {}", finding.locks.size(), chain);
+  }
+  if (finding.kind == "misuse") {
+    const MisuseText* text = misuse_text(finding.subkind);
+    std::string message = fmt::format("misuse ({}): {}", finding.subkind, text != nullptr ? text->what : "");
+    if (!finding.locks.empty()) {
+      message += fmt::format(" ({} at 0x{:x})", lock_kind_name(finding.locks[0].kind), finding.locks[0].address);
+    }
+    return message;
   }
   return finding.kind;
 }

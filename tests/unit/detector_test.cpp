@@ -24,6 +24,16 @@ struct ThreadStateDeleter {
 };
 using OwnedThreadState = std::unique_ptr<ThreadState, ThreadStateDeleter>;
 
+Acquisition request(uintptr_t address, bool blocking = true, LockKind kind = LockKind::mutex,
+                    LockMode mode = LockMode::exclusive) {
+  return {address, kind, mode, blocking, true};
+}
+
+bool has_edge(const Detector& detector, uintptr_t from, uintptr_t to) {
+  return detector.graph().contains(detector.locks().find(from), detector.locks().find(to), LockMode::exclusive,
+                                   LockMode::exclusive);
+}
+
 struct Harness {
   Options options;
   RecordingSink sink;
@@ -36,7 +46,7 @@ struct Harness {
   }
 
   __attribute__((noinline)) void lock(ThreadState& thread, uintptr_t address, bool blocking = true) {
-    detector.on_lock_requested(thread, address, LockKind::mutex, LOCKWATCH_CALL_SITE(), blocking);
+    detector.on_lock_requested(thread, request(address, blocking), LOCKWATCH_CALL_SITE());
     detector.on_lock_acquired(thread, address);
   }
   void unlock(ThreadState& thread, uintptr_t address) { detector.on_lock_released(thread, address); }
@@ -105,7 +115,7 @@ TEST_CASE("a destroyed lock's address reused in the opposite order is no inversi
   h.lock(*t1, B);
   h.unlock(*t1, B);
   h.unlock(*t1, A);
-  h.detector.on_lock_destroyed(A);
+  h.detector.on_lock_destroyed(*t1, A, LOCKWATCH_CALL_SITE());
   h.lock(*t1, B);
   h.lock(*t1, A);
   CHECK(h.sink.findings.empty());
@@ -177,12 +187,12 @@ TEST_CASE("threads locking concurrently in one global order report nothing; one 
 TEST_CASE("a lock taken by a signal handler between request and acquisition leaves the held set right") {
   Harness h;
   auto t1 = h.thread(1);
-  h.detector.on_lock_requested(*t1, A, LockKind::mutex, LOCKWATCH_CALL_SITE(), true);
+  h.detector.on_lock_requested(*t1, request(A), LOCKWATCH_CALL_SITE());
   h.lock(*t1, B);  // the handler's lock and unlock reuse the staging slot
   h.unlock(*t1, B);
   h.detector.on_lock_acquired(*t1, A);
   REQUIRE(t1->held_count == 1);
   CHECK(t1->held[0].address == A);
   h.lock(*t1, C);
-  CHECK(h.detector.graph().contains(h.detector.locks().find(A), h.detector.locks().find(C)));
+  CHECK(has_edge(h.detector, A, C));
 }

@@ -1,0 +1,60 @@
+// Open-addressed table of condvars being waited on; see condvar_table.h.
+#include "condvar_table.h"
+
+namespace lockwatch {
+namespace {
+
+size_t home(uintptr_t condvar) { return (condvar * 0x9e3779b97f4a7c15ull >> 52) % CondvarTable::kSlots; }
+
+}  // namespace
+
+size_t CondvarTable::find(uintptr_t condvar) const {
+  for (size_t i = home(condvar), probes = 0; probes < kSlots; i = (i + 1) % kSlots, ++probes) {
+    if (entries_[i].condvar == condvar) return i;
+    if (entries_[i].condvar == 0) break;
+  }
+  return kSlots;
+}
+
+CondvarTable::Binding CondvarTable::begin_wait(uintptr_t condvar, uintptr_t mutex, uint32_t thread, pid_t tid,
+                                              StackId stack) {
+  SpinLockGuard guard(lock_);
+  if (size_t i = find(condvar); i != kSlots) {
+    const Binding before = entries_[i].binding;
+    ++entries_[i].binding.waiters;
+    return before;
+  }
+  if (used_ < kSlots * 3 / 4) {
+    size_t i = home(condvar);
+    while (entries_[i].condvar != 0) i = (i + 1) % kSlots;
+    entries_[i] = {condvar, {mutex, 1, thread, tid, stack}};
+    ++used_;
+  }
+  return {};
+}
+
+void CondvarTable::end_wait(uintptr_t condvar) {
+  SpinLockGuard guard(lock_);
+  size_t i = find(condvar);
+  if (i == kSlots || --entries_[i].binding.waiters > 0) return;
+  // Remove without tombstones: shift later members of the probe chain back (linear probing).
+  entries_[i] = {};
+  --used_;
+  for (size_t j = (i + 1) % kSlots; entries_[j].condvar != 0; j = (j + 1) % kSlots) {
+    const size_t wanted = home(entries_[j].condvar);
+    // Move j into the hole at i when its home is not in the cyclic range (i, j].
+    const bool stays = (i < j) ? (wanted > i && wanted <= j) : (wanted > i || wanted <= j);
+    if (stays) continue;
+    entries_[i] = entries_[j];
+    entries_[j] = {};
+    i = j;
+  }
+}
+
+CondvarTable::Binding CondvarTable::binding(uintptr_t condvar) const {
+  SpinLockGuard guard(lock_);
+  const size_t i = find(condvar);
+  return i == kSlots ? Binding{} : entries_[i].binding;
+}
+
+}  // namespace lockwatch

@@ -1,0 +1,27 @@
+// The list of live threads; see thread_directory.h.
+#include "thread_directory.h"
+
+namespace lockwatch {
+
+void ThreadDirectory::add(ThreadState& thread) {
+  SpinLockGuard guard(lock_);
+  thread.previous_listed = nullptr;
+  thread.next_listed = head_;
+  if (head_ != nullptr) head_->previous_listed = &thread;
+  head_ = &thread;
+}
+
+void ThreadDirectory::remove(ThreadState& thread) {
+  SpinLockGuard guard(lock_);
+  if (thread.previous_listed != nullptr) {
+    thread.previous_listed->next_listed = thread.next_listed;
+  } else if (head_ == &thread) {
+    head_ = thread.next_listed;
+  } else {
+    return;  // not listed (a forked child's copy of another thread, say)
+  }
+  if (thread.next_listed != nullptr) thread.next_listed->previous_listed = thread.previous_listed;
+  thread.next_listed = thread.previous_listed = nullptr;
+}
+
+}  // namespace lockwatch

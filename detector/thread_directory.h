@@ -1,0 +1,41 @@
+// ThreadDirectory: the live threads lockwatch knows, so a check can cite another thread's
+// evidence (where the owner of a mutex acquired it) and, later, the watchdog can walk them.
+// A doubly linked list through ThreadState, changed only when threads start and end.
+// Thread-safe: one SpinLock. Reading another thread's held locks is a racy snapshot, used
+// only as evidence in reports.
+#pragma once
+
+#include <sys/types.h>
+
+#include "spin_lock.h"
+#include "thread_state.h"
+
+namespace lockwatch {
+
+class ThreadDirectory {
+ public:
+  void add(ThreadState& thread);
+  void remove(ThreadState& thread);
+  // Calls `visit(const ThreadState&)` for the thread with kernel id `tid`, under the lock;
+  // false when there is none.
+  template <typename Visit>
+  bool with_thread(pid_t tid, Visit&& visit) {
+    SpinLockGuard guard(lock_);
+    for (ThreadState* thread = head_; thread != nullptr; thread = thread->next_listed) {
+      if (thread->tid == tid) {
+        visit(*thread);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  void lock_for_fork() { lock_.lock(); }
+  void unlock_after_fork() { lock_.unlock(); }
+
+ private:
+  SpinLock lock_;
+  ThreadState* head_ = nullptr;
+};
+
+}  // namespace lockwatch
