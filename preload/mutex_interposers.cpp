@@ -1,43 +1,61 @@
-// Interposers for pthread_mutex_*: report each event to the detector around the real call.
-// Every interposer forwards untouched when lockwatch is not running yet or the caller is
-// lockwatch itself (see runtime.h). Results are never changed: lockwatch only observes.
+// Interposers for pthread_mutex_*: report each event to the detector around the real call,
+// and the misuses that glibc's memory reveals (unlocking a mutex the thread does not hold,
+// using or destroying it at the wrong time). Results are never changed: lockwatch observes.
 #include <errno.h>
 #include <pthread.h>
 
-#include "call_site.h"
-#include "real_functions.h"
-#include "runtime.h"
+#include "analysed_call.h"
+#include "glibc_objects.h"
 
-using lockwatch::CallSite;
-using lockwatch::LockKind;
-using lockwatch::preload::analysed_thread;
-using lockwatch::preload::real;
-using lockwatch::preload::RealFunctions;
-using lockwatch::preload::resolved_functions;
-using lockwatch::preload::Runtime;
+using namespace lockwatch;
+using namespace lockwatch::preload;
 
 namespace {
 
-uintptr_t address_of(pthread_mutex_t* mutex) {
-  return reinterpret_cast<uintptr_t>(mutex);
+Acquisition mutex_request(pthread_mutex_t* mutex, bool blocking, bool waits_forever) {
+  return {address_of(mutex), mutex_kind(mutex), LockMode::exclusive, blocking, waits_forever};
 }
 
-LockKind kind_of(const pthread_mutex_t* mutex) {
-  return (mutex->__data.__kind & 3) == PTHREAD_MUTEX_RECURSIVE ? LockKind::recursive_mutex : LockKind::mutex;
+}  // namespace
+
+namespace lockwatch::preload {
+
+__attribute__((noinline)) void report_use_destroyed(pthread_mutex_t* mutex, CallSite site) {
+  ThreadState* thread = analysed_thread();
+  if (thread == nullptr) return;
+  MisuseReport report = misuse("use_destroyed", site, address_of(mutex), LockKind::mutex);
+  MisuseReport::Related destroyed{};
+  if (Runtime::instance().detector().find_destruction(address_of(mutex), destroyed)) report.add_related(destroyed);
+  Runtime::instance().detector().report_misuse(*thread, report);
 }
 
-// The shared shape of every acquiring call. `acquire` performs the real call with the
-// functions it is given. EOWNERDEAD (robust mutex whose owner died) still hands the lock over.
+__attribute__((noinline)) void check_unheld_mutex_unlock(ThreadState& thread, pthread_mutex_t* mutex, CallSite site) {
+  if (mutex_destroyed(mutex)) return report_use_destroyed(mutex, site);
+  const pid_t owner = mutex_owner(mutex);
+  if (mutex_locked(mutex) && owner == thread.tid) return;
+  const bool unlocked = !mutex_locked(mutex);
+  MisuseReport report = misuse(unlocked ? "unlock_unlocked" : "unlock_not_owner", site, address_of(mutex),
+                               mutex_kind(mutex));
+  if (!unlocked) add_owner_evidence(report, owner, address_of(mutex));
+  Runtime::instance().detector().report_misuse(thread, report);
+}
+
+void check_destroy_locked(ThreadState& thread, pthread_mutex_t* mutex, CallSite site) {
+  if (mutex_destroyed(mutex) || !mutex_locked(mutex)) return;
+  MisuseReport report = misuse("destroy_locked", site, address_of(mutex), mutex_kind(mutex));
+  add_owner_evidence(report, mutex_owner(mutex), address_of(mutex));
+  Runtime::instance().detector().report_misuse(thread, report);
+}
+
+}  // namespace lockwatch::preload
+
+namespace {
+
 template <typename Acquire>
-__attribute__((always_inline)) inline int acquire_with(pthread_mutex_t* mutex, const CallSite& site, bool blocking,
-                                                       Acquire&& acquire) {
-  lockwatch::ThreadState* thread = analysed_thread();
-  if (thread == nullptr) return acquire(real());
-  lockwatch::Detector& detector = Runtime::instance().detector();
-  detector.on_lock_requested(*thread, address_of(mutex), kind_of(mutex), site, blocking);
-  const int result = acquire(resolved_functions);  // a ThreadState implies resolution is done
-  if (result == 0 || result == EOWNERDEAD) detector.on_lock_acquired(*thread, address_of(mutex));
-  return result;
+__attribute__((always_inline)) inline int acquire_mutex(pthread_mutex_t* mutex, CallSite site, bool blocking,
+                                                        bool waits_forever, Acquire&& acquire) {
+  if (__builtin_expect(mutex_destroyed(mutex), 0)) report_use_destroyed(mutex, site);
+  return analysed_acquire(mutex_request(mutex, blocking, waits_forever), site, acquire, pthread_acquired);
 }
 
 }  // namespace
@@ -45,29 +63,32 @@ __attribute__((always_inline)) inline int acquire_with(pthread_mutex_t* mutex, c
 extern "C" {
 
 __attribute__((visibility("default"))) int pthread_mutex_lock(pthread_mutex_t* mutex) {
-  return acquire_with(mutex, LOCKWATCH_CALL_SITE(), true, [&](const RealFunctions& f) { return f.mutex_lock(mutex); });
+  return acquire_mutex(mutex, LOCKWATCH_CALL_SITE(), true, true,
+                       [&](const RealFunctions& f) { return f.mutex_lock(mutex); });
 }
 
 __attribute__((visibility("default"))) int pthread_mutex_trylock(pthread_mutex_t* mutex) {
-  return acquire_with(mutex, LOCKWATCH_CALL_SITE(), false,
-                      [&](const RealFunctions& f) { return f.mutex_trylock(mutex); });
+  return acquire_mutex(mutex, LOCKWATCH_CALL_SITE(), false, false,
+                       [&](const RealFunctions& f) { return f.mutex_trylock(mutex); });
 }
 
 __attribute__((visibility("default"))) int pthread_mutex_timedlock(pthread_mutex_t* mutex,
                                                                    const struct timespec* deadline) {
-  return acquire_with(mutex, LOCKWATCH_CALL_SITE(), true,
-                      [&](const RealFunctions& f) { return f.mutex_timedlock(mutex, deadline); });
+  return acquire_mutex(mutex, LOCKWATCH_CALL_SITE(), true, false,
+                       [&](const RealFunctions& f) { return f.mutex_timedlock(mutex, deadline); });
 }
 
 __attribute__((visibility("default"))) int pthread_mutex_clocklock(pthread_mutex_t* mutex, clockid_t clock,
                                                                    const struct timespec* deadline) {
-  return acquire_with(mutex, LOCKWATCH_CALL_SITE(), true,
-                      [&](const RealFunctions& f) { return f.mutex_clocklock(mutex, clock, deadline); });
+  return acquire_mutex(mutex, LOCKWATCH_CALL_SITE(), true, false,
+                       [&](const RealFunctions& f) { return f.mutex_clocklock(mutex, clock, deadline); });
 }
 
 __attribute__((visibility("default"))) int pthread_mutex_unlock(pthread_mutex_t* mutex) {
-  if (lockwatch::ThreadState* thread = analysed_thread()) {
-    Runtime::instance().detector().on_lock_released(*thread, address_of(mutex));
+  if (ThreadState* thread = analysed_thread()) {
+    if (__builtin_expect(!Runtime::instance().detector().on_lock_released(*thread, address_of(mutex)), 0)) {
+      check_unheld_mutex_unlock(*thread, mutex, LOCKWATCH_CALL_SITE());  // the site only on this slow path
+    }
     return resolved_functions.mutex_unlock(mutex);
   }
   return real().mutex_unlock(mutex);
@@ -76,17 +97,34 @@ __attribute__((visibility("default"))) int pthread_mutex_unlock(pthread_mutex_t*
 __attribute__((visibility("default"))) int pthread_mutex_init(pthread_mutex_t* mutex,
                                                               const pthread_mutexattr_t* attributes) {
   const CallSite site = LOCKWATCH_CALL_SITE();
+  ThreadState* thread = analysed_thread();
+  if (thread != nullptr) {
+    // Initialising a mutex lockwatch knows as live, and that is locked: its owner and any
+    // waiter are cut off.
+    LockKind known;
+    Detector& detector = Runtime::instance().detector();
+    if (detector.known_kind(address_of(mutex), known) && !mutex_destroyed(mutex) && mutex_locked(mutex)) {
+      MisuseReport report = misuse("reinit_live", site, address_of(mutex), known);
+      MisuseReport::Related initialized{};
+      if (detector.find_initialization(address_of(mutex), initialized)) report.add_related(initialized);
+      add_owner_evidence(report, mutex_owner(mutex), address_of(mutex));
+      detector.report_misuse(*thread, report);
+    }
+  }
   const int result = real().mutex_init(mutex, attributes);
-  if (lockwatch::ThreadState* thread = analysed_thread(); thread != nullptr && result == 0) {
-    Runtime::instance().detector().on_lock_initialized(*thread, address_of(mutex), kind_of(mutex), site);
+  if (thread != nullptr && result == 0) {
+    Runtime::instance().detector().on_lock_initialized(*thread, address_of(mutex), mutex_kind(mutex), site);
   }
   return result;
 }
 
 __attribute__((visibility("default"))) int pthread_mutex_destroy(pthread_mutex_t* mutex) {
+  const CallSite site = LOCKWATCH_CALL_SITE();
+  ThreadState* thread = analysed_thread();
+  if (thread != nullptr) check_destroy_locked(*thread, mutex, site);
   const int result = real().mutex_destroy(mutex);
   // A failed destroy (EBUSY: still locked) leaves the lock alive, and known.
-  if (result == 0 && analysed_thread() != nullptr) Runtime::instance().detector().on_lock_destroyed(address_of(mutex));
+  if (thread != nullptr && result == 0) Runtime::instance().detector().on_lock_destroyed(*thread, address_of(mutex), site);
   return result;
 }
 

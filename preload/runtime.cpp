@@ -59,11 +59,27 @@ ThreadState* Runtime::attach_current_thread() {
 }
 
 void Runtime::on_thread_exit(void* state) {
-  // The thread is ending: whatever it locks from here on (later TLS destructors) passes
-  // through, so no new state is attached and leaked. The mark dies with the thread's TLS.
+  // The thread is ending (returned, exited or cancelled): what it still holds is reported.
+  // Whatever it locks from here on (later TLS destructors) passes through, so no new state is
+  // attached and leaked. The mark dies with the thread's TLS.
   ++lockwatch_depth;
+  auto* thread = static_cast<ThreadState*>(state);
+  instance().detector_.detach_thread(*thread);
   current_thread_state = nullptr;
-  internal_free(state, sizeof(ThreadState));
+  internal_free(thread, sizeof(ThreadState));
+}
+
+void Runtime::on_self_deadlock() {
+  switch (options_.on_deadlock) {
+    case OnDeadlock::continue_running:
+      return;
+    case OnDeadlock::abort:
+      abort();
+    case OnDeadlock::exit:
+      ++lockwatch_depth;  // for good: the process ends here
+      reporter_.finish(options_.exitcode);
+      _exit(options_.exitcode);
+  }
 }
 
 // Only the forking thread lives on in the child, and its state stays valid; the reporter

@@ -31,6 +31,10 @@ class Runtime {
 
   Detector& detector() { return detector_; }
 
+  // A thread asked for a lock it can never get (it holds it already): after the report,
+  // on_deadlock decides: exit (with exitcode, after the `end` record), abort, or continue.
+  void on_self_deadlock();
+
   // Slow path of analysed_thread(): the thread's first analysed call. Null when lockwatch is
   // not running yet or the thread is inside lockwatch.
   static ThreadState* attach_current_thread();

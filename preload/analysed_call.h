@@ -1,0 +1,93 @@
+// The shapes every interposer shares: an acquiring call (request, real call, commit), a
+// release (and what an unheld release was), and the report of a misuse found from glibc's
+// memory. Each takes the CallSite read in the interposer itself (LOCKWATCH_CALL_SITE()).
+#pragma once
+
+#include <errno.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "call_site.h"
+#include "glibc_objects.h"
+#include "detector.h"
+#include "real_functions.h"
+#include "runtime.h"
+
+namespace lockwatch::preload {
+
+inline uintptr_t address_of(const volatile void* object) { return reinterpret_cast<uintptr_t>(object); }
+
+// Runs `acquire(functions)` as the acquisition `request`; the lock counts as held when
+// `acquired(result)`. A request that can never be granted (the thread holds the lock) is
+// reported before the thread blocks, and on_deadlock applies.
+template <typename Acquire, typename Acquired>
+__attribute__((always_inline)) inline int analysed_acquire(const Acquisition& request, CallSite site,
+                                                           Acquire&& acquire, Acquired&& acquired) {
+  ThreadState* thread = analysed_thread();
+  if (thread == nullptr) return acquire(real());
+  Detector& detector = Runtime::instance().detector();
+  if (__builtin_expect(detector.on_lock_requested(*thread, request, site) == RequestVerdict::self_deadlock, 0)) {
+    Runtime::instance().on_self_deadlock();
+  }
+  const int result = acquire(resolved_functions);  // a ThreadState implies resolution is done
+  if (acquired(result)) detector.on_lock_acquired(*thread, request.address);
+  return result;
+}
+
+inline bool pthread_acquired(int result) { return result == 0 || result == EOWNERDEAD; }
+
+// A misuse report about the object at `address`, ready for evidence.
+inline MisuseReport misuse(const char* subkind, CallSite site, uintptr_t address, LockKind kind) {
+  MisuseReport report;
+  report.subkind = subkind;
+  report.site = site;
+  report.add_object(address, kind);
+  return report;
+}
+
+// Where the thread with kernel id `owner` acquired the lock at `address`, if it is known.
+inline void add_owner_evidence(MisuseReport& report, pid_t owner, uintptr_t address) {
+  MisuseReport::Related acquired{};
+  if (owner != 0 && Runtime::instance().detector().find_acquisition(owner, address, acquired)) {
+    report.add_related(acquired);
+  }
+}
+
+inline pid_t current_tid(const ThreadState& thread) { return thread.tid; }
+
+}  // namespace lockwatch::preload
+
+namespace lockwatch::preload {
+
+// A condition wait on `condvar` with the mutex at `mutex` (pthread or C11: same layout).
+// `reacquired(result)`: the wait returned with the mutex locked again (success or timeout),
+// which counts as a new acquisition: the edges it makes count like any others.
+template <typename Wait, typename Reacquired>
+inline int analysed_cond_wait(const void* condvar, pthread_mutex_t* mutex, CallSite site, Wait&& wait,
+                              Reacquired&& reacquired) {
+  ThreadState* thread = analysed_thread();
+  if (thread == nullptr) return wait(real());
+  Detector& detector = Runtime::instance().detector();
+  const bool owned = mutex_locked(mutex) && mutex_owner(mutex) == thread->tid;
+  detector.on_cond_wait_begin(*thread, address_of(condvar), address_of(mutex), mutex_kind(mutex), owned, site);
+  const int result = wait(resolved_functions);
+  detector.on_cond_wait_end(address_of(condvar));
+  if (reacquired(result)) {
+    detector.on_lock_requested(*thread, {address_of(mutex), mutex_kind(mutex), LockMode::exclusive, true, true}, site);
+    detector.on_lock_acquired(*thread, address_of(mutex));
+  }
+  return result;
+}
+
+// An unlock of a mutex (pthread or C11) that the thread does not hold as far as lockwatch
+// knows: glibc's memory tells an unlocked mutex from one another thread owns (and from one
+// this thread acquired before lockwatch saw it, which is fine).
+void check_unheld_mutex_unlock(ThreadState& thread, pthread_mutex_t* mutex, CallSite site);
+// A call on a mutex that destroy has retired (glibc then answers EINVAL).
+void report_use_destroyed(pthread_mutex_t* mutex, CallSite site);
+// destroy of a locked mutex (pthread or C11).
+void check_destroy_locked(ThreadState& thread, pthread_mutex_t* mutex, CallSite site);
+// A join of the calling thread itself.
+void check_self_join(pthread_t target, CallSite site);
+
+}  // namespace lockwatch::preload
