@@ -2,8 +2,9 @@
 """Runs one command under liblockwatch.so and checks the JSON Lines report it leaves.
 
 Every run is checked against the record contract of SPEC.md (start, finding and end records,
-frames, lock-order cycles); the flags add what this particular test expects: exit status, finding
-counts, cycle length, functions named in stacks, stderr, and with --native, that the preload did
+frames, lock-order cycles, misuse findings); the flags add what this particular test expects: exit
+status, finding counts by kind and misuse subkind, severities, cycle length, acquisition modes, lock
+kinds, related evidence, functions named in stacks, stderr, and with --native, that the preload did
 not change the program's output. Standard library only, so it runs wherever python3 does.
 
     check_run.py --lib build/lib/liblockwatch.so --expect-exit 66 \
@@ -27,7 +28,14 @@ import tempfile
 from dataclasses import dataclass, field
 
 FINDING_KINDS = ("lock_order_inversion", "deadlock", "stall", "hang", "long_hold", "misuse")
+MISUSE_SUBKINDS = ("unlock_unlocked", "unlock_not_owner", "relock", "destroy_locked", "use_destroyed",
+                   "cond_wait_unheld", "cond_multiple_mutexes", "cond_signal_unheld", "exit_holding",
+                   "rwlock_upgrade", "rwlock_unlock_unheld", "reinit_live", "destroy_busy", "self_join",
+                   "invalid_object")
 SEVERITIES = ("error", "warning")
+LOCK_KINDS = ("mutex", "recursive_mutex", "errorcheck_mutex", "rwlock", "spinlock", "condvar", "barrier",
+              "semaphore")
+ACQUISITION_MODES = ("read", "write", "exclusive")
 HEX_NUMBER = re.compile(r"0x[0-9a-fA-F]+\Z")
 UTC_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z\Z")
 REPORT_NAME = re.compile(r"report\.(\d+)\.jsonl\Z")
@@ -83,11 +91,28 @@ def parse_arguments(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
                              "must be the same under the preload")
     parser.add_argument("--expect-exit", type=int, metavar="N",
                         help="the exit status under the preload")
-    parser.add_argument("--expect-findings", action="append", default=[], metavar="KIND=COUNT",
-                        help="findings of KIND in all reports (repeatable); kinds not named must "
-                             "have none")
+    parser.add_argument("--expect-findings", action="append", default=[],
+                        metavar="KIND[:SUBKIND]=COUNT",
+                        help="findings of KIND (or misuse:SUBKIND) in all reports (repeatable); "
+                             "kinds not named must have none, and once a misuse subkind is named, "
+                             "so must misuse subkinds not named")
+    parser.add_argument("--allow-warning", action="append", default=[], metavar="KIND[:SUBKIND]",
+                        help="warning findings of KIND (or misuse:SUBKIND) may appear or not: they "
+                             "are left out of the --expect-findings counts (repeatable)")
+    parser.add_argument("--expect-severity", action="append", default=[],
+                        metavar="KIND[:SUBKIND]=SEVERITY",
+                        help="there are findings of KIND (or misuse:SUBKIND) and all have SEVERITY, "
+                             "error or warning (repeatable)")
     parser.add_argument("--cycle-length", type=int, metavar="N",
                         help="every lock_order_inversion's cycle has N edges")
+    parser.add_argument("--expect-mode", action="append", default=[], choices=ACQUISITION_MODES,
+                        help="some lock_order_inversion edge has this from_mode or to_mode "
+                             "(repeatable)")
+    parser.add_argument("--expect-lock-kind", action="append", default=[], choices=LOCK_KINDS,
+                        help="some finding names a lock of this kind (repeatable)")
+    parser.add_argument("--expect-related", action="append", default=[], metavar="WHAT",
+                        help="some misuse finding has a related entry with this what (acquired, "
+                             "initialized, destroyed, waited, ...) and a stack (repeatable)")
     parser.add_argument("--expect-function", action="append", default=[], metavar="NAME",
                         help="NAME is the function of some frame of some finding (repeatable); "
                              "C++ names match without scope and parameters")
@@ -110,14 +135,41 @@ def parse_arguments(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
         parser.error("no command after --")
     args.expected_counts = {}
     for item in args.expect_findings:
-        kind, _, count = item.partition("=")
-        if kind not in FINDING_KINDS or not count.isdigit():
-            parser.error(f"--expect-findings {item}: want KIND=COUNT with KIND one of "
-                         f"{', '.join(FINDING_KINDS)}")
-        args.expected_counts[kind] = int(count)
+        key, _, count = item.partition("=")
+        if not valid_finding_key(key) or not count.isdigit():
+            parser.error(f"--expect-findings {item}: want KIND=COUNT or misuse:SUBKIND=COUNT "
+                         f"with KIND one of {', '.join(FINDING_KINDS)} and SUBKIND one of "
+                         f"{', '.join(MISUSE_SUBKINDS)}")
+        args.expected_counts[key] = int(count)
+    for key in args.allow_warning:
+        if not valid_finding_key(key):
+            parser.error(f"--allow-warning {key}: want KIND or misuse:SUBKIND")
+    args.expected_severities = {}
+    for item in args.expect_severity:
+        key, _, severity = item.partition("=")
+        if not valid_finding_key(key) or severity not in SEVERITIES:
+            parser.error(f"--expect-severity {item}: want KIND[:SUBKIND]=error or "
+                         f"KIND[:SUBKIND]=warning")
+        args.expected_severities[key] = severity
     if args.make_sort_input and not args.make_sort_input[1].isdigit():
         parser.error("--make-sort-input PATH LINES: LINES must be a number")
     return args, command
+
+
+def valid_finding_key(key: str) -> bool:
+    """KIND, or misuse:SUBKIND."""
+    kind, colon, subkind = key.partition(":")
+    if not colon:
+        return kind in FINDING_KINDS
+    return kind == "misuse" and subkind in MISUSE_SUBKINDS
+
+
+def finding_keys(finding: dict) -> tuple[str, ...]:
+    """The keys a finding counts under: its kind, and for misuse also misuse:SUBKIND."""
+    kind = finding.get("kind")
+    if kind == "misuse":
+        return kind, f"misuse:{finding.get('subkind')}"
+    return (kind,)
 
 
 def write_sort_input(path: str, lines: int) -> None:
@@ -279,8 +331,6 @@ def check_finding(where: str, record: dict, failures: Failures) -> None:
     kind = record["kind"]
     if kind not in FINDING_KINDS:
         failures.add(f"{where}: unknown finding kind {kind!r}")
-    if kind == "misuse" and not (isinstance(record.get("subkind"), str) and record["subkind"]):
-        failures.add(f"{where}: misuse finding without a subkind")
     if record["severity"] not in SEVERITIES:
         failures.add(f"{where}: severity {record['severity']!r} is not error or warning")
     if not record["fingerprint"]:
@@ -290,10 +340,17 @@ def check_finding(where: str, record: dict, failures: Failures) -> None:
     check_time(where, record, failures)
     thread_ids = collect_ids(where, "threads", record["threads"], failures)
     lock_ids = collect_ids(where, "locks", record["locks"], failures)
+    for index, lock in enumerate(record["locks"]):
+        if isinstance(lock, dict) and "kind" in lock and not (isinstance(lock["kind"], str)
+                                                              and lock["kind"] in LOCK_KINDS):
+            failures.add(f"{where}: locks[{index}] kind {lock['kind']!r} is not one of "
+                         f"{', '.join(LOCK_KINDS)}")
     for path, frames in stacks_of(record):
         check_frames(f"{where}: {path}", frames, failures)
     if kind == "lock_order_inversion":
         check_cycle(where, record.get("cycle"), thread_ids, lock_ids, failures)
+    elif kind == "misuse":
+        check_misuse(where, record, thread_ids, failures)
 
 
 def collect_ids(where: str, key: str, entries: list, failures: Failures) -> set:
@@ -341,6 +398,49 @@ def check_frames(where: str, frames, failures: Failures) -> None:
                 failures.add(f"{at}: {key} {frame[key]!r} is not a {wanted.__name__}")
 
 
+def check_misuse(where: str, record: dict, thread_ids: set, failures: Failures) -> None:
+    """The bad call (its thread and stack), the objects involved, and related evidence: where a
+    lock was acquired, initialised, destroyed or waited on, and by which thread."""
+    subkind = record.get("subkind")
+    if subkind not in MISUSE_SUBKINDS:
+        failures.add(f"{where}: misuse subkind {subkind!r} is not one of {', '.join(MISUSE_SUBKINDS)}")
+        return
+    severity = "warning" if subkind == "cond_signal_unheld" else "error"
+    if record["severity"] != severity:
+        failures.add(f"{where}: misuse:{subkind} has severity {record['severity']!r}, should be "
+                     f"{severity!r}")
+    if not record["threads"]:
+        failures.add(f"{where}: misuse finding with no threads")
+    if json.dumps(record.get("thread")) not in thread_ids:
+        failures.add(f"{where}: thread {record.get('thread')!r} (the caller) is not the id of one "
+                     f"of the threads")
+    if not (isinstance(record.get("stack"), list) and record["stack"]):
+        failures.add(f"{where}: stack (of the bad call) must be a non-empty list of frames")
+    locks = record["locks"]
+    if not locks and subkind != "self_join":
+        failures.add(f"{where}: misuse:{subkind} names no lock")
+    if subkind.startswith("cond_"):
+        kinds = [lock.get("kind") for lock in locks if isinstance(lock, dict)]
+        if "condvar" not in kinds or all(kind == "condvar" for kind in kinds):
+            failures.add(f"{where}: misuse:{subkind} should name both the condvar and the mutex, "
+                         f"names kinds {kinds}")
+    related = record.get("related", [])
+    if not isinstance(related, list):
+        failures.add(f"{where}: related should be a list")
+        return
+    for index, entry in enumerate(related):
+        at = f"{where}: related[{index}]"
+        if not isinstance(entry, dict):
+            failures.add(f"{at}: should be an object")
+            continue
+        if not (isinstance(entry.get("what"), str) and entry["what"]):
+            failures.add(f"{at}: what {entry.get('what')!r} is not a non-empty string")
+        if json.dumps(entry.get("thread")) not in thread_ids:
+            failures.add(f"{at}: thread {entry.get('thread')!r} is not the id of one of the threads")
+        if not (isinstance(entry.get("stack"), list) and entry["stack"]):
+            failures.add(f"{at}: stack must be a non-empty list of frames")
+
+
 def check_cycle(where: str, cycle, thread_ids: set, lock_ids: set, failures: Failures) -> None:
     if not isinstance(cycle, list) or len(cycle) < 2:
         failures.add(f"{where}: lock_order_inversion needs a cycle of at least 2 edges, has "
@@ -359,6 +459,9 @@ def check_cycle(where: str, cycle, thread_ids: set, lock_ids: set, failures: Fai
         for key in ("held_stack", "requested_stack"):
             if not (isinstance(edge.get(key), list) and edge[key]):
                 failures.add(f"{at}: {key} must be a non-empty list of frames")
+        for key in ("from_mode", "to_mode"):
+            if key in edge and not (isinstance(edge[key], str) and edge[key] in ACQUISITION_MODES):
+                failures.add(f"{at}: {key} {edge[key]!r} is not one of {', '.join(ACQUISITION_MODES)}")
         following = cycle[(index + 1) % len(cycle)]
         if isinstance(following, dict) and edge.get("to") != following.get("from"):
             failures.add(f"{at}: does not chain: to {edge.get('to')!r} but the next edge is "
@@ -410,13 +513,8 @@ def check_expectations(args: argparse.Namespace, command: list[str], run: Run,
         check_own_process(own, command, run, failures)
 
     findings = [finding for process in processes for finding in process.findings]
-    counts: dict[str, int] = {}
-    for finding in findings:
-        counts[finding.get("kind")] = counts.get(finding.get("kind"), 0) + 1
-    for kind in sorted(set(counts) | set(args.expected_counts), key=str):
-        if counts.get(kind, 0) != args.expected_counts.get(kind, 0):
-            failures.add(f"{counts.get(kind, 0)} {kind} finding(s), expected "
-                         f"{args.expected_counts.get(kind, 0)}")
+    check_counts(args, findings, failures)
+    check_evidence(args, findings, failures)
 
     if args.cycle_length is not None:
         for finding in findings:
@@ -434,6 +532,63 @@ def check_expectations(args: argparse.Namespace, command: list[str], run: Run,
         if not any(function_matches(function, name) for function in functions):
             failures.add(f"no frame of any finding is in function {name!r}; functions seen: "
                          f"{', '.join(functions) or '(none)'}")
+
+
+def check_counts(args: argparse.Namespace, findings: list[dict], failures: Failures) -> None:
+    """Findings by kind, and by misuse subkind once any subkind is expected; a kind (or subkind)
+    not named must have none. Warnings that --allow-warning names are not counted."""
+    counts: dict[str, int] = {}
+    for finding in findings:
+        keys = finding_keys(finding)
+        if finding.get("severity") == "warning" and any(key in args.allow_warning for key in keys):
+            continue
+        for key in keys:
+            counts[key] = counts.get(key, 0) + 1
+    expected = args.expected_counts
+    by_subkind = any(":" in key for key in expected)
+    for key in sorted(set(counts) | set(expected), key=str):
+        if ":" in key and not by_subkind:
+            continue  # only the misuse total is checked
+        if key == "misuse" and by_subkind and key not in expected:
+            continue  # the subkinds account for every misuse finding
+        if counts.get(key, 0) != expected.get(key, 0):
+            failures.add(f"{counts.get(key, 0)} {key} finding(s), expected {expected.get(key, 0)}")
+
+
+def check_evidence(args: argparse.Namespace, findings: list[dict], failures: Failures) -> None:
+    """Severities, acquisition modes of cycle edges, lock kinds and related misuse evidence."""
+    for key, severity in sorted(args.expected_severities.items()):
+        matching = [finding for finding in findings if key in finding_keys(finding)]
+        if not matching:
+            failures.add(f"no {key} finding, expected one of severity {severity}")
+        for finding in matching:
+            if finding.get("severity") != severity:
+                failures.add(f"a {key} finding has severity {finding.get('severity')!r}, expected "
+                             f"{severity}: {finding.get('message')!r}")
+
+    edges = [edge for finding in findings if finding.get("kind") == "lock_order_inversion"
+             and isinstance(finding.get("cycle"), list)
+             for edge in finding["cycle"] if isinstance(edge, dict)]
+    modes = {edge[key] for edge in edges for key in ("from_mode", "to_mode")
+             if isinstance(edge.get(key), str)}
+    for mode in args.expect_mode:
+        if mode not in modes:
+            failures.add(f"no lock_order_inversion edge has mode {mode!r}; modes seen: "
+                         f"{', '.join(sorted(modes)) or '(none)'}")
+    lock_kinds = {lock["kind"] for finding in findings if isinstance(finding.get("locks"), list)
+                  for lock in finding["locks"] if isinstance(lock, dict) and isinstance(lock.get("kind"), str)}
+    for lock_kind in args.expect_lock_kind:
+        if lock_kind not in lock_kinds:
+            failures.add(f"no finding names a lock of kind {lock_kind!r}; kinds seen: "
+                         f"{', '.join(sorted(lock_kinds)) or '(none)'}")
+    related = [entry for finding in findings if finding.get("kind") == "misuse"
+               and isinstance(finding.get("related"), list)
+               for entry in finding["related"] if isinstance(entry, dict) and entry.get("stack")]
+    for what in args.expect_related:
+        if not any(entry.get("what") == what for entry in related):
+            seen = sorted({str(entry.get("what")) for entry in related if isinstance(entry.get("what"), str)})
+            failures.add(f"no misuse finding has related evidence {what!r} with a stack; seen: "
+                         f"{', '.join(seen) or '(none)'}")
 
 
 def check_own_process(own: list[Process], command: list[str], run: Run, failures: Failures) -> None:
