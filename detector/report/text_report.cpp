@@ -119,8 +119,20 @@ std::string text_report(const Finding& finding, const ResolvedStacks& stacks, co
                         const std::string& fingerprint, pid_t pid) {
   std::string out = fmt::format("==lockwatch== {}: {} (pid {})\n",
                                 finding.severity == Severity::error ? "ERROR" : "WARNING", message, pid);
+  if (finding.stack != kNoStack) {
+    out += fmt::format("  Thread T{} made the call at:\n", finding.thread);
+    append_stack(out, stacks.frames(finding.stack));
+  }
+  for (const FindingRelated& related : finding.related) {
+    out += fmt::format("  {} by thread T{} at:\n", related.what, related.thread);
+    append_stack(out, stacks.frames(related.stack));
+  }
   for (size_t i = 0; i < finding.locks.size(); ++i) {
     const FindingLock& lock = finding.locks[i];
+    if (lock.first_use == kNoStack) {
+      out += fmt::format("  {} is the {} at 0x{:x}\n", lock_name(i), lock_kind_name(lock.kind), lock.address);
+      continue;
+    }
     out += fmt::format("  {} is the {} at 0x{:x}, first used at:\n", lock_name(i), lock_kind_name(lock.kind),
                        lock.address);
     append_stack(out, stacks.frames(lock.first_use));
@@ -134,10 +146,16 @@ std::string text_report(const Finding& finding, const ResolvedStacks& stacks, co
     append_stack(out, stacks.frames(edge.requested_stack));
   }
   if (!finding.cycle.empty()) append_scenario(out, finding);
-  for (const FindingThread& thread : finding.threads)
+  for (const FindingThread& thread : finding.threads) {
     out += fmt::format("  T{} is thread {}\n", thread.number, thread.tid);
-  out +=
-      fmt::format("  Fix: make every thread take these locks in one global order.\n  fingerprint: {}\n", fingerprint);
+  }
+  if (finding.kind == "misuse") {
+    const MisuseText* text = misuse_text(finding.subkind);
+    out += fmt::format("  Fix: {}.\n", text != nullptr ? text->fix : "see the README's table of checks");
+  } else {
+    out += "  Fix: make every thread take these locks in one global order.\n";
+  }
+  out += fmt::format("  fingerprint: {}\n", fingerprint);
   return out;
 }
 
