@@ -24,11 +24,11 @@ CondvarTable::Binding CondvarTable::begin_wait(uintptr_t condvar, uintptr_t mute
     ++entries_[i].binding.waiters;
     return before;
   }
-  if (used_ < kSlots * 3 / 4) {
+  if (used_.load(std::memory_order_relaxed) < kSlots * 3 / 4) {
     size_t i = home(condvar);
     while (entries_[i].condvar != 0) i = (i + 1) % kSlots;
-    entries_[i] = {condvar, {mutex, 1, thread, tid, stack}};
-    ++used_;
+    entries_[i] = {condvar, {mutex, 1, 0, thread, tid, stack}};
+    used_.fetch_add(1, std::memory_order_relaxed);
   }
   return {};
 }
@@ -36,10 +36,15 @@ CondvarTable::Binding CondvarTable::begin_wait(uintptr_t condvar, uintptr_t mute
 void CondvarTable::end_wait(uintptr_t condvar) {
   SpinLockGuard guard(lock_);
   size_t i = find(condvar);
-  if (i == kSlots || --entries_[i].binding.waiters > 0) return;
+  if (i == kSlots) return;
+  Binding& binding = entries_[i].binding;
+  if (--binding.waiters > 0) {
+    if (binding.woken > 0) --binding.woken;  // the leaving waiter was most likely a woken one
+    return;
+  }
   // Remove without tombstones: shift later members of the probe chain back (linear probing).
   entries_[i] = {};
-  --used_;
+  used_.fetch_sub(1, std::memory_order_relaxed);
   for (size_t j = (i + 1) % kSlots; entries_[j].condvar != 0; j = (j + 1) % kSlots) {
     const size_t wanted = home(entries_[j].condvar);
     // Move j into the hole at i when its home is not in the cyclic range (i, j].
@@ -49,6 +54,15 @@ void CondvarTable::end_wait(uintptr_t condvar) {
     entries_[j] = {};
     i = j;
   }
+}
+
+void CondvarTable::wake(uintptr_t condvar, bool all) {
+  if (used_.load(std::memory_order_relaxed) == 0) return;  // nobody waits anywhere: no lock
+  SpinLockGuard guard(lock_);
+  const size_t i = find(condvar);
+  if (i == kSlots) return;
+  Binding& binding = entries_[i].binding;
+  binding.woken = all ? binding.waiters : (binding.woken < binding.waiters ? binding.woken + 1 : binding.waiters);
 }
 
 CondvarTable::Binding CondvarTable::binding(uintptr_t condvar) const {

@@ -166,9 +166,10 @@ void Detector::on_cond_wait_end(uintptr_t condvar) {
   condvars_.end_wait(condvar);
 }
 
-void Detector::on_cond_signal(ThreadState& thread, uintptr_t condvar, CallSite site) {
-  if (!report_signal_unheld_) return;
+void Detector::on_cond_signal(ThreadState& thread, uintptr_t condvar, bool broadcast, CallSite site) {
   InsideLockwatch inside;
+  condvars_.wake(condvar, broadcast);
+  if (!report_signal_unheld_) return;
   const CondvarTable::Binding binding = condvars_.binding(condvar);
   const uintptr_t mutex = binding.mutex;
   if (binding.waiters == 0 || held_entry(thread, mutex) != nullptr) return;

@@ -121,8 +121,9 @@ class Detector {
   void on_cond_wait_begin(ThreadState& thread, uintptr_t condvar, uintptr_t mutex, LockKind mutex_kind,
                           bool holds_mutex, CallSite site);
   void on_cond_wait_end(uintptr_t condvar);
-  // signal/broadcast: cond_signal_unheld (a warning, when the option asks for it).
-  void on_cond_signal(ThreadState& thread, uintptr_t condvar, CallSite site);
+  // signal/broadcast: counts the wake, and reports cond_signal_unheld (a warning, when the
+  // option asks for it).
+  void on_cond_signal(ThreadState& thread, uintptr_t condvar, bool broadcast, CallSite site);
   // Who waits on `condvar` now (for destroy_busy and reinit_live); waiters 0 when nobody.
   CondvarTable::Binding cond_waiters(uintptr_t condvar) const { return condvars_.binding(condvar); }
 

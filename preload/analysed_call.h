@@ -70,12 +70,25 @@ inline int analysed_cond_wait(const void* condvar, pthread_mutex_t* mutex, CallS
   Detector& detector = Runtime::instance().detector();
   const bool owned = mutex_locked(mutex) && mutex_owner(mutex) == thread->tid;
   detector.on_cond_wait_begin(*thread, address_of(condvar), address_of(mutex), mutex_kind(mutex), owned, site);
+  // Ends the wait however the call ends: a thread cancelled in the wait leaves it by forced
+  // unwinding, with the mutex locked again (its cleanup handlers run after this).
+  struct WaitEnd {
+    Detector& detector;
+    ThreadState& thread;
+    const void* condvar;
+    pthread_mutex_t* mutex;
+    CallSite site;
+    bool reacquired = true;
+    ~WaitEnd() {
+      detector.on_cond_wait_end(address_of(condvar));
+      if (!reacquired) return;
+      detector.on_lock_requested(thread, {address_of(mutex), mutex_kind(mutex), LockMode::exclusive, true, true},
+                                 site);
+      detector.on_lock_acquired(thread, address_of(mutex));
+    }
+  } end{detector, *thread, condvar, mutex, site};
   const int result = wait(resolved_functions);
-  detector.on_cond_wait_end(address_of(condvar));
-  if (reacquired(result)) {
-    detector.on_lock_requested(*thread, {address_of(mutex), mutex_kind(mutex), LockMode::exclusive, true, true}, site);
-    detector.on_lock_acquired(*thread, address_of(mutex));
-  }
+  end.reacquired = reacquired(result);
   return result;
 }
 

@@ -88,7 +88,7 @@ __attribute__((visibility("default"))) int cnd_timedwait(cnd_t* condvar, mtx_t* 
 __attribute__((visibility("default"))) int cnd_signal(cnd_t* condvar) {
   const CallSite site = LOCKWATCH_CALL_SITE();
   if (ThreadState* thread = analysed_thread()) {
-    Runtime::instance().detector().on_cond_signal(*thread, address_of(condvar), site);
+    Runtime::instance().detector().on_cond_signal(*thread, address_of(condvar), false, site);
     return resolved_functions.c11_cnd_signal(condvar);
   }
   return real().c11_cnd_signal(condvar);
@@ -97,7 +97,7 @@ __attribute__((visibility("default"))) int cnd_signal(cnd_t* condvar) {
 __attribute__((visibility("default"))) int cnd_broadcast(cnd_t* condvar) {
   const CallSite site = LOCKWATCH_CALL_SITE();
   if (ThreadState* thread = analysed_thread()) {
-    Runtime::instance().detector().on_cond_signal(*thread, address_of(condvar), site);
+    Runtime::instance().detector().on_cond_signal(*thread, address_of(condvar), true, site);
     return resolved_functions.c11_cnd_broadcast(condvar);
   }
   return real().c11_cnd_broadcast(condvar);

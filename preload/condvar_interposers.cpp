@@ -19,7 +19,7 @@ void check_condvar_busy(const char* subkind, pthread_cond_t* condvar, CallSite s
   ThreadState* thread = analysed_thread();
   if (thread == nullptr) return;
   const CondvarTable::Binding waiters = Runtime::instance().detector().cond_waiters(address_of(condvar));
-  if (waiters.waiters == 0) return;
+  if (waiters.blocked() == 0) return;
   MisuseReport report = misuse(subkind, site, address_of(condvar), LockKind::condvar);
   report.add_related({"waited", waiters.thread, waiters.tid, waiters.stack});
   Runtime::instance().detector().report_misuse(*thread, report);
@@ -53,7 +53,7 @@ __attribute__((visibility("default"))) int pthread_cond_clockwait(pthread_cond_t
 __attribute__((visibility("default"))) int pthread_cond_signal(pthread_cond_t* condvar) {
   const CallSite site = LOCKWATCH_CALL_SITE();
   if (ThreadState* thread = analysed_thread()) {
-    Runtime::instance().detector().on_cond_signal(*thread, address_of(condvar), site);
+    Runtime::instance().detector().on_cond_signal(*thread, address_of(condvar), false, site);
     return resolved_functions.cond_signal(condvar);
   }
   return real().cond_signal(condvar);
@@ -62,7 +62,7 @@ __attribute__((visibility("default"))) int pthread_cond_signal(pthread_cond_t* c
 __attribute__((visibility("default"))) int pthread_cond_broadcast(pthread_cond_t* condvar) {
   const CallSite site = LOCKWATCH_CALL_SITE();
   if (ThreadState* thread = analysed_thread()) {
-    Runtime::instance().detector().on_cond_signal(*thread, address_of(condvar), site);
+    Runtime::instance().detector().on_cond_signal(*thread, address_of(condvar), true, site);
     return resolved_functions.cond_broadcast(condvar);
   }
   return real().cond_broadcast(condvar);

@@ -35,6 +35,7 @@ inline bool rwlock_held(const pthread_rwlock_t* rwlock) {
   constexpr unsigned kWriteLocked = 2;  // PTHREAD_RWLOCK_WRLOCKED in glibc's nptl
   return (rwlock->__data.__readers >> 3) != 0 || (rwlock->__data.__readers & kWriteLocked) != 0;
 }
+inline bool rwlock_read_held(const pthread_rwlock_t* rwlock) { return (rwlock->__data.__readers >> 3) != 0; }
 inline pid_t rwlock_writer(const pthread_rwlock_t* rwlock) { return rwlock->__data.__cur_writer; }
 
 }  // namespace lockwatch::preload

@@ -101,13 +101,17 @@ __attribute__((visibility("default"))) int pthread_mutex_init(pthread_mutex_t* m
   if (thread != nullptr) {
     // Initialising a mutex lockwatch knows as live, and that is locked: its owner and any
     // waiter are cut off.
-    LockKind known;
+    // Only lockwatch's own bookkeeping is trusted here: init is normally called on fresh
+    // memory, whose bytes (a freed block's allocator pointers) may look like a locked mutex.
     Detector& detector = Runtime::instance().detector();
-    if (detector.known_kind(address_of(mutex), known) && !mutex_destroyed(mutex) && mutex_locked(mutex)) {
+    LockKind known;
+    MisuseReport::Related holder{};
+    if (detector.known_kind(address_of(mutex), known) && !mutex_destroyed(mutex) && mutex_locked(mutex) &&
+        detector.find_acquisition(mutex_owner(mutex), address_of(mutex), holder)) {
       MisuseReport report = misuse("reinit_live", site, address_of(mutex), known);
       MisuseReport::Related initialized{};
       if (detector.find_initialization(address_of(mutex), initialized)) report.add_related(initialized);
-      add_owner_evidence(report, mutex_owner(mutex), address_of(mutex));
+      report.add_related(holder);
       detector.report_misuse(*thread, report);
     }
   }

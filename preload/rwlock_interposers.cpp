@@ -93,8 +93,10 @@ __attribute__((visibility("default"))) int pthread_rwlock_unlock(pthread_rwlock_
   const CallSite site = LOCKWATCH_CALL_SITE();
   ThreadState* thread = analysed_thread();
   if (thread == nullptr) return real().rwlock_unlock(rwlock);
+  // Not held as far as lockwatch knows: misuse unless glibc shows this thread as the writer,
+  // or shows readers (a read lock taken before lockwatch started cannot be told apart).
   if (!Runtime::instance().detector().on_lock_released(*thread, address_of(rwlock)) &&
-      rwlock_writer(rwlock) != thread->tid) {
+      rwlock_writer(rwlock) != thread->tid && !rwlock_read_held(rwlock)) {
     Runtime::instance().detector().report_misuse(
         *thread, misuse("rwlock_unlock_unheld", site, address_of(rwlock), LockKind::rwlock));
   }
@@ -106,8 +108,11 @@ __attribute__((visibility("default"))) int pthread_rwlock_init(pthread_rwlock_t*
   const CallSite site = LOCKWATCH_CALL_SITE();
   ThreadState* thread = analysed_thread();
   LockKind known;
+  MisuseReport::Related holder{};
+  // As for mutexes, only a writer lockwatch saw acquire it counts: fresh memory may look held.
   if (thread != nullptr && Runtime::instance().detector().known_kind(address_of(rwlock), known) &&
-      known == LockKind::rwlock && rwlock_held(rwlock)) {
+      known == LockKind::rwlock && rwlock_held(rwlock) &&
+      Runtime::instance().detector().find_acquisition(rwlock_writer(rwlock), address_of(rwlock), holder)) {
     Runtime::instance().detector().report_misuse(*thread,
                                                  misuse("reinit_live", site, address_of(rwlock), LockKind::rwlock));
   }
