@@ -53,8 +53,6 @@ inline void add_owner_evidence(MisuseReport& report, pid_t owner, uintptr_t addr
   }
 }
 
-inline pid_t current_tid(const ThreadState& thread) { return thread.tid; }
-
 }  // namespace lockwatch::preload
 
 namespace lockwatch::preload {
