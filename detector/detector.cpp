@@ -39,7 +39,7 @@ void Detector::detach_thread(ThreadState& thread) {
 void Detector::lock_for_fork() {
   threads_.lock_for_fork();
   destroyed_.lock_for_fork();
-  condvars_.lock_for_fork();
+  waits_.lock_for_fork();
   reported_misuse_lock_.lock();
   graph_.lock_for_fork();
   locks_.lock_for_fork();
@@ -53,7 +53,7 @@ void Detector::unlock_after_fork() {
   locks_.unlock_after_fork();
   graph_.unlock_after_fork();
   reported_misuse_lock_.unlock();
-  condvars_.unlock_after_fork();
+  waits_.unlock_after_fork();
   destroyed_.unlock_after_fork();
   threads_.unlock_after_fork();
 }
@@ -148,7 +148,7 @@ void Detector::on_cond_wait_begin(ThreadState& thread, uintptr_t condvar, uintpt
     report_misuse(thread, report);
   }
   const StackId stack = thread.sites.stack_for(site, stack_depth_, stacks_);
-  const CondvarTable::Binding before = condvars_.begin_wait(condvar, mutex, thread.number, thread.tid, stack);
+  const WaitTable::Binding before = waits_.begin_wait(condvar, mutex, thread.number, thread.tid, stack);
   if (before.waiters > 0 && before.mutex != mutex) {
     MisuseReport report;
     report.subkind = "cond_multiple_mutexes";
@@ -161,16 +161,28 @@ void Detector::on_cond_wait_begin(ThreadState& thread, uintptr_t condvar, uintpt
   if (held != nullptr) on_lock_released(thread, mutex);  // the wait releases it
 }
 
+void Detector::on_barrier_wait_begin(ThreadState& thread, uintptr_t barrier, uint32_t count, CallSite site) {
+  InsideLockwatch inside;
+  const StackId stack = thread.sites.stack_for(site, stack_depth_, stacks_);
+  const WaitTable::Binding before = waits_.begin_wait(barrier, 0, thread.number, thread.tid, stack);
+  if (before.waiters + 1 >= count) waits_.wake(barrier, true);  // the last arrival releases all
+}
+
+void Detector::on_barrier_wait_end(uintptr_t barrier) {
+  InsideLockwatch inside;
+  waits_.end_wait(barrier);
+}
+
 void Detector::on_cond_wait_end(uintptr_t condvar) {
   InsideLockwatch inside;
-  condvars_.end_wait(condvar);
+  waits_.end_wait(condvar);
 }
 
 void Detector::on_cond_signal(ThreadState& thread, uintptr_t condvar, bool broadcast, CallSite site) {
   InsideLockwatch inside;
-  condvars_.wake(condvar, broadcast);
+  waits_.wake(condvar, broadcast);
   if (!report_signal_unheld_) return;
-  const CondvarTable::Binding binding = condvars_.binding(condvar);
+  const WaitTable::Binding binding = waits_.binding(condvar);
   const uintptr_t mutex = binding.mutex;
   if (binding.waiters == 0 || held_entry(thread, mutex) != nullptr) return;
   MisuseReport report;

@@ -16,7 +16,7 @@
 #include <cstdint>
 
 #include "call_site.h"
-#include "condvar_table.h"
+#include "wait_table.h"
 #include "destroyed_locks.h"
 #include "finding.h"
 #include "misuse_report.h"
@@ -124,8 +124,12 @@ class Detector {
   // signal/broadcast: counts the wake, and reports cond_signal_unheld (a warning, when the
   // option asks for it).
   void on_cond_signal(ThreadState& thread, uintptr_t condvar, bool broadcast, CallSite site);
-  // Who waits on `condvar` now (for destroy_busy and reinit_live); waiters 0 when nobody.
-  CondvarTable::Binding cond_waiters(uintptr_t condvar) const { return condvars_.binding(condvar); }
+  // Who waits on `object` (a condvar or barrier) now, for destroy_busy and reinit_live.
+  WaitTable::Binding waiters(uintptr_t object) const { return waits_.binding(object); }
+
+  // Barrier waits: `count` threads trip the barrier, and the waiters it wakes are not blocked.
+  void on_barrier_wait_begin(ThreadState& thread, uintptr_t barrier, uint32_t count, CallSite site);
+  void on_barrier_wait_end(uintptr_t barrier);
 
   // Reports a misuse of the synchronization API made by `thread` at `report.site`, once
   // per code path (subkind and stack).
@@ -190,7 +194,7 @@ class Detector {
   LockRegistry locks_;
   LockOrderGraph graph_;
   bool report_signal_unheld_;
-  CondvarTable condvars_;
+  WaitTable waits_;
   ThreadDirectory threads_;
   DestroyedLocks destroyed_;
   SpinLock reported_misuse_lock_;

@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 
@@ -49,6 +50,21 @@ struct KnownEdgeCache {
   }
 };
 
+// What a thread is blocked in right now, outside lock acquisitions: written by the thread
+// around its blocking calls, read by the watchdog thread (hence the atomics).
+enum class BlockingKind : uint8_t { none, condition_wait, join, barrier, semaphore };
+
+struct BlockingOperation {
+  std::atomic<BlockingKind> kind;
+  std::atomic<uintptr_t> object;  // the condvar, barrier, semaphore, or joined pthread_t
+
+  void begin(BlockingKind what, uintptr_t on) {
+    object.store(on, std::memory_order_relaxed);
+    kind.store(what, std::memory_order_release);
+  }
+  void end() { kind.store(BlockingKind::none, std::memory_order_release); }
+};
+
 struct ThreadState {
   static constexpr size_t kMaxHeld = 64;
 
@@ -59,6 +75,7 @@ struct ThreadState {
   HeldLock held[kMaxHeld + 1];  // the last slot stages a request past kMaxHeld
   KnownEdgeCache known_edges;
   AcquisitionSiteCache sites;
+  BlockingOperation blocked;
   ThreadState* next_listed;  // ThreadDirectory's list
   ThreadState* previous_listed;
 };

@@ -36,6 +36,20 @@ __attribute__((always_inline)) inline int analysed_acquire(const Acquisition& re
 
 inline bool pthread_acquired(int result) { return result == 0 || result == EOWNERDEAD; }
 
+// Runs `call(functions)` as a blocking operation of the calling thread; the record is cleared
+// however the call ends (cancellation unwinds through here).
+template <typename Call>
+inline int blocking_call(BlockingKind kind, uintptr_t object, Call&& call) {
+  ThreadState* thread = analysed_thread();
+  if (thread == nullptr) return call(real());
+  struct Unblock {
+    ThreadState& thread;
+    ~Unblock() { thread.blocked.end(); }
+  } unblock{*thread};
+  thread->blocked.begin(kind, object);
+  return call(resolved_functions);
+}
+
 // A misuse report about the object at `address`, ready for evidence.
 inline MisuseReport misuse(const char* subkind, CallSite site, uintptr_t address, LockKind kind) {
   MisuseReport report;
@@ -68,6 +82,7 @@ inline int analysed_cond_wait(const void* condvar, pthread_mutex_t* mutex, CallS
   Detector& detector = Runtime::instance().detector();
   const bool owned = mutex_locked(mutex) && mutex_owner(mutex) == thread->tid;
   detector.on_cond_wait_begin(*thread, address_of(condvar), address_of(mutex), mutex_kind(mutex), owned, site);
+  thread->blocked.begin(BlockingKind::condition_wait, address_of(condvar));
   // Ends the wait however the call ends: a thread cancelled in the wait leaves it by forced
   // unwinding, with the mutex locked again (its cleanup handlers run after this).
   struct WaitEnd {
@@ -78,6 +93,7 @@ inline int analysed_cond_wait(const void* condvar, pthread_mutex_t* mutex, CallS
     CallSite site;
     bool reacquired = true;
     ~WaitEnd() {
+      thread.blocked.end();
       detector.on_cond_wait_end(address_of(condvar));
       if (!reacquired) return;
       detector.on_lock_requested(thread, {address_of(mutex), mutex_kind(mutex), LockMode::exclusive, true, true},
@@ -96,6 +112,8 @@ inline int analysed_cond_wait(const void* condvar, pthread_mutex_t* mutex, CallS
 void check_unheld_mutex_unlock(ThreadState& thread, pthread_mutex_t* mutex, CallSite site);
 // A call on a mutex that destroy has retired (glibc then answers EINVAL).
 void report_use_destroyed(pthread_mutex_t* mutex, CallSite site);
+// A mutex call on memory whose kind word is no mutex's: use_destroyed or invalid_object.
+void report_not_a_mutex(pthread_mutex_t* mutex, CallSite site);
 // destroy of a locked mutex (pthread or C11).
 void check_destroy_locked(ThreadState& thread, pthread_mutex_t* mutex, CallSite site);
 // A join of the calling thread itself.

@@ -18,7 +18,7 @@ pthread_mutex_t* as_pthread(mtx_t* mutex) { return reinterpret_cast<pthread_mute
 template <typename Acquire>
 inline int acquire_mtx(mtx_t* mutex, CallSite site, bool blocking, bool waits_forever, Acquire&& acquire) {
   pthread_mutex_t* mutex_memory = as_pthread(mutex);
-  if (__builtin_expect(mutex_destroyed(mutex_memory), 0)) report_use_destroyed(mutex_memory, site);
+  if (__builtin_expect(!mutex_kind_valid(mutex_memory), 0)) report_not_a_mutex(mutex_memory, site);
   return analysed_acquire(
       {address_of(mutex), mutex_kind(mutex_memory), LockMode::exclusive, blocking, waits_forever}, site, acquire,
       [](int result) { return result == thrd_success; });
@@ -105,7 +105,8 @@ __attribute__((visibility("default"))) int cnd_broadcast(cnd_t* condvar) {
 
 __attribute__((visibility("default"))) int thrd_join(thrd_t thread, int* result) {
   check_self_join(thread, LOCKWATCH_CALL_SITE());
-  return real().c11_thrd_join(thread, result);
+  return blocking_call(BlockingKind::join, static_cast<uintptr_t>(thread),
+                       [&](const RealFunctions& f) { return f.c11_thrd_join(thread, result); });
 }
 
 }  // extern "C"

@@ -18,7 +18,7 @@ bool pthread_wait_reacquired(int result) { return result == 0 || result == ETIME
 void check_condvar_busy(const char* subkind, pthread_cond_t* condvar, CallSite site) {
   ThreadState* thread = analysed_thread();
   if (thread == nullptr) return;
-  const CondvarTable::Binding waiters = Runtime::instance().detector().cond_waiters(address_of(condvar));
+  const WaitTable::Binding waiters = Runtime::instance().detector().waiters(address_of(condvar));
   if (waiters.blocked() == 0) return;
   MisuseReport report = misuse(subkind, site, address_of(condvar), LockKind::condvar);
   report.add_related({"waited", waiters.thread, waiters.tid, waiters.stack});

@@ -18,6 +18,14 @@ inline bool mutex_locked(const pthread_mutex_t* mutex) { return mutex->__data.__
 // The kernel id of the owner (glibc records it for every mutex type), 0 when unlocked.
 inline pid_t mutex_owner(const pthread_mutex_t* mutex) { return mutex->__data.__owner; }
 
+// Every bit glibc may keep in a mutex's kind word: type, robust, priority inheritance and
+// protection, process-shared, elision, and the priority ceiling. Anything else is not a mutex
+// (or a destroyed one: -1).
+inline bool mutex_kind_valid(const pthread_mutex_t* mutex) {
+  constexpr unsigned kValidBits = 0x3u | 0x10u | 0x20u | 0x40u | 0x80u | 0x100u | 0x200u | 0xfff80000u;
+  return (static_cast<unsigned>(mutex->__data.__kind) & ~kValidBits) == 0;  // -1 fails too
+}
+
 inline LockKind mutex_kind(const pthread_mutex_t* mutex) {
   static_assert(PTHREAD_MUTEX_RECURSIVE == static_cast<int>(LockKind::recursive_mutex) &&
                 PTHREAD_MUTEX_ERRORCHECK == static_cast<int>(LockKind::errorcheck_mutex) &&
@@ -36,6 +44,11 @@ inline bool rwlock_held(const pthread_rwlock_t* rwlock) {
   return (rwlock->__data.__readers >> 3) != 0 || (rwlock->__data.__readers & kWriteLocked) != 0;
 }
 inline bool rwlock_read_held(const pthread_rwlock_t* rwlock) { return (rwlock->__data.__readers >> 3) != 0; }
+// How many threads trip the barrier (glibc's struct pthread_barrier: in, current_round, count).
+inline uint32_t barrier_count(const pthread_barrier_t* barrier) {
+  return reinterpret_cast<const unsigned int*>(barrier)[2];
+}
+
 inline pid_t rwlock_writer(const pthread_rwlock_t* rwlock) { return rwlock->__data.__cur_writer; }
 
 }  // namespace lockwatch::preload

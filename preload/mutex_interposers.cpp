@@ -29,6 +29,16 @@ __attribute__((noinline)) void report_use_destroyed(pthread_mutex_t* mutex, Call
   Runtime::instance().detector().report_misuse(*thread, report);
 }
 
+// A mutex call on memory that is not a live mutex: destroyed (use_destroyed), or a kind word
+// glibc never writes (invalid_object).
+__attribute__((noinline)) void report_not_a_mutex(pthread_mutex_t* mutex, CallSite site) {
+  if (mutex_destroyed(mutex)) return report_use_destroyed(mutex, site);
+  ThreadState* thread = analysed_thread();
+  if (thread == nullptr) return;
+  Runtime::instance().detector().report_misuse(*thread,
+                                               misuse("invalid_object", site, address_of(mutex), LockKind::mutex));
+}
+
 __attribute__((noinline)) void check_unheld_mutex_unlock(ThreadState& thread, pthread_mutex_t* mutex, CallSite site) {
   if (mutex_destroyed(mutex)) return report_use_destroyed(mutex, site);
   const pid_t owner = mutex_owner(mutex);
@@ -54,7 +64,7 @@ namespace {
 template <typename Acquire>
 __attribute__((always_inline)) inline int acquire_mutex(pthread_mutex_t* mutex, CallSite site, bool blocking,
                                                         bool waits_forever, Acquire&& acquire) {
-  if (__builtin_expect(mutex_destroyed(mutex), 0)) report_use_destroyed(mutex, site);
+  if (__builtin_expect(!mutex_kind_valid(mutex), 0)) report_not_a_mutex(mutex, site);
   return analysed_acquire(mutex_request(mutex, blocking, waits_forever), site, acquire, pthread_acquired);
 }
 

@@ -33,7 +33,10 @@ __asm__(".symver __pthread_rwlock_unlock,__pthread_rwlock_unlock@GLIBC_2.2.5");
 
 namespace lockwatch::preload {
 
-// Mutex and rwlock entries start at glibc's own implementations (see real_functions.h).
+// Mutex and rwlock entries start at glibc's own implementations (see real_functions.h); the
+// others stay null until resolution, which nothing reaches before it is done.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 constinit RealFunctions resolved_functions = {
     .mutex_init = __pthread_mutex_init,
     .mutex_destroy = __pthread_mutex_destroy,
@@ -48,6 +51,7 @@ constinit RealFunctions resolved_functions = {
     .rwlock_trywrlock = __pthread_rwlock_trywrlock,
     .rwlock_unlock = __pthread_rwlock_unlock,
 };
+#pragma GCC diagnostic pop
 std::atomic<int> resolution_state{kUnresolved};
 
 namespace {
@@ -106,6 +110,12 @@ const RealFunctions& resolve_real_functions() {
   resolve(f.cond_clockwait, "pthread_cond_clockwait");
   resolve(f.cond_signal, "pthread_cond_signal", "GLIBC_2.3.2");
   resolve(f.cond_broadcast, "pthread_cond_broadcast", "GLIBC_2.3.2");
+  resolve(f.barrier_init, "pthread_barrier_init");
+  resolve(f.barrier_destroy, "pthread_barrier_destroy");
+  resolve(f.barrier_wait, "pthread_barrier_wait");
+  resolve(f.sem_wait, "sem_wait");
+  resolve(f.sem_timedwait, "sem_timedwait");
+  resolve(f.sem_clockwait, "sem_clockwait");
   resolve(f.join, "pthread_join");
   resolve(f.timedjoin, "pthread_timedjoin_np");
   resolve(f.clockjoin, "pthread_clockjoin_np");

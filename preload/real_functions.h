@@ -8,6 +8,7 @@
 #pragma once
 
 #include <pthread.h>
+#include <semaphore.h>
 #include <threads.h>
 #include <time.h>
 
@@ -49,6 +50,14 @@ struct RealFunctions {
   int (*cond_clockwait)(pthread_cond_t*, pthread_mutex_t*, clockid_t, const struct timespec*);
   int (*cond_signal)(pthread_cond_t*);
   int (*cond_broadcast)(pthread_cond_t*);
+
+  int (*barrier_init)(pthread_barrier_t*, const pthread_barrierattr_t*, unsigned);
+  int (*barrier_destroy)(pthread_barrier_t*);
+  int (*barrier_wait)(pthread_barrier_t*);
+
+  int (*sem_wait)(sem_t*);
+  int (*sem_timedwait)(sem_t*, const struct timespec*);
+  int (*sem_clockwait)(sem_t*, clockid_t, const struct timespec*);
 
   int (*join)(pthread_t, void**);
   int (*timedjoin)(pthread_t, void**, const struct timespec*);

@@ -1,41 +1,41 @@
-// Open-addressed table of condvars being waited on; see condvar_table.h.
-#include "condvar_table.h"
+// Open-addressed table of the objects being waited on; see wait_table.h.
+#include "wait_table.h"
 
 namespace lockwatch {
 namespace {
 
-size_t home(uintptr_t condvar) { return (condvar * 0x9e3779b97f4a7c15ull >> 52) % CondvarTable::kSlots; }
+size_t home(uintptr_t object) { return (object * 0x9e3779b97f4a7c15ull >> 52) % WaitTable::kSlots; }
 
 }  // namespace
 
-size_t CondvarTable::find(uintptr_t condvar) const {
-  for (size_t i = home(condvar), probes = 0; probes < kSlots; i = (i + 1) % kSlots, ++probes) {
-    if (entries_[i].condvar == condvar) return i;
-    if (entries_[i].condvar == 0) break;
+size_t WaitTable::find(uintptr_t object) const {
+  for (size_t i = home(object), probes = 0; probes < kSlots; i = (i + 1) % kSlots, ++probes) {
+    if (entries_[i].object == object) return i;
+    if (entries_[i].object == 0) break;
   }
   return kSlots;
 }
 
-CondvarTable::Binding CondvarTable::begin_wait(uintptr_t condvar, uintptr_t mutex, uint32_t thread, pid_t tid,
+WaitTable::Binding WaitTable::begin_wait(uintptr_t object, uintptr_t mutex, uint32_t thread, pid_t tid,
                                               StackId stack) {
   SpinLockGuard guard(lock_);
-  if (size_t i = find(condvar); i != kSlots) {
+  if (size_t i = find(object); i != kSlots) {
     const Binding before = entries_[i].binding;
     ++entries_[i].binding.waiters;
     return before;
   }
   if (used_.load(std::memory_order_relaxed) < kSlots * 3 / 4) {
-    size_t i = home(condvar);
-    while (entries_[i].condvar != 0) i = (i + 1) % kSlots;
-    entries_[i] = {condvar, {mutex, 1, 0, thread, tid, stack}};
+    size_t i = home(object);
+    while (entries_[i].object != 0) i = (i + 1) % kSlots;
+    entries_[i] = {object, {mutex, 1, 0, thread, tid, stack}};
     used_.fetch_add(1, std::memory_order_relaxed);
   }
   return {};
 }
 
-void CondvarTable::end_wait(uintptr_t condvar) {
+void WaitTable::end_wait(uintptr_t object) {
   SpinLockGuard guard(lock_);
-  size_t i = find(condvar);
+  size_t i = find(object);
   if (i == kSlots) return;
   Binding& binding = entries_[i].binding;
   if (--binding.waiters > 0) {
@@ -45,8 +45,8 @@ void CondvarTable::end_wait(uintptr_t condvar) {
   // Remove without tombstones: shift later members of the probe chain back (linear probing).
   entries_[i] = {};
   used_.fetch_sub(1, std::memory_order_relaxed);
-  for (size_t j = (i + 1) % kSlots; entries_[j].condvar != 0; j = (j + 1) % kSlots) {
-    const size_t wanted = home(entries_[j].condvar);
+  for (size_t j = (i + 1) % kSlots; entries_[j].object != 0; j = (j + 1) % kSlots) {
+    const size_t wanted = home(entries_[j].object);
     // Move j into the hole at i when its home is not in the cyclic range (i, j].
     const bool stays = (i < j) ? (wanted > i && wanted <= j) : (wanted > i || wanted <= j);
     if (stays) continue;
@@ -56,18 +56,18 @@ void CondvarTable::end_wait(uintptr_t condvar) {
   }
 }
 
-void CondvarTable::wake(uintptr_t condvar, bool all) {
+void WaitTable::wake(uintptr_t object, bool all) {
   if (used_.load(std::memory_order_relaxed) == 0) return;  // nobody waits anywhere: no lock
   SpinLockGuard guard(lock_);
-  const size_t i = find(condvar);
+  const size_t i = find(object);
   if (i == kSlots) return;
   Binding& binding = entries_[i].binding;
   binding.woken = all ? binding.waiters : (binding.woken < binding.waiters ? binding.woken + 1 : binding.waiters);
 }
 
-CondvarTable::Binding CondvarTable::binding(uintptr_t condvar) const {
+WaitTable::Binding WaitTable::binding(uintptr_t object) const {
   SpinLockGuard guard(lock_);
-  const size_t i = find(condvar);
+  const size_t i = find(object);
   return i == kSlots ? Binding{} : entries_[i].binding;
 }
 
