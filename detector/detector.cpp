@@ -194,6 +194,34 @@ void Detector::on_cond_signal(ThreadState& thread, uintptr_t condvar, bool broad
   report_misuse(thread, report);
 }
 
+bool Detector::check_for_deadlock() {
+  if (deadlock_reported_) return false;
+  std::vector<DeadlockLink> links;
+  if (!wait_for_.find_stable_cycle(threads_, links)) return false;
+  deadlock_reported_ = true;
+  try {
+    Finding finding;
+    finding.kind = "deadlock";
+    finding.severity = Severity::error;
+    for (const DeadlockLink& link : links) {
+      LockInfo info{};
+      const LockId lock = locks_.find(link.held);
+      const bool known = lock.valid() && locks_.info(lock, info);
+      finding.locks.push_back({link.held, link.held_kind, known ? info.first_use : kNoStack});
+      finding.threads.push_back({link.thread, link.tid});
+    }
+    for (size_t i = 0; i < links.size(); ++i) {
+      // Thread i holds lock i (which thread i-1 waits for) and waits for lock i+1.
+      finding.cycle.push_back({i, (i + 1) % links.size(), LockMode::exclusive, LockMode::exclusive, links[i].thread,
+                               links[i].held_stack, links[i].waiting_at});
+    }
+    sink_.report(finding);
+  } catch (...) {
+    // Reporting allocates; if memory runs out the finding is lost, never the host program.
+  }
+  return true;
+}
+
 bool Detector::find_acquisition(pid_t tid, uintptr_t address, MisuseReport::Related& out) {
   InsideLockwatch inside;
   bool found = false;

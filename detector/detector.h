@@ -27,6 +27,7 @@
 #include "stack_depot.h"
 #include "thread_directory.h"
 #include "thread_state.h"
+#include "wait_for_graph.h"
 
 namespace lockwatch {
 
@@ -131,6 +132,10 @@ class Detector {
   void on_barrier_wait_begin(ThreadState& thread, uintptr_t barrier, uint32_t count, CallSite site);
   void on_barrier_wait_end(uintptr_t barrier);
 
+  // Watchdog thread only. Looks for threads deadlocked now (a cycle in the wait-for graph,
+  // seen on two consecutive looks) and reports it once; true when it did.
+  bool check_for_deadlock();
+
   // Reports a misuse of the synchronization API made by `thread` at `report.site`, once
   // per code path (subkind and stack).
   void report_misuse(ThreadState& thread, const MisuseReport& report);
@@ -150,6 +155,8 @@ class Detector {
   // half-way through an update. Order: threads, condvars, graph, registry, depot, allocator.
   void lock_for_fork();
   void unlock_after_fork();
+  // In a forked child: the other threads are gone.
+  void forget_other_threads(ThreadState& survivor) { threads_.keep_only(survivor); }
 
   const StackDepot& stacks() const { return stacks_; }
   const LockRegistry& locks() const { return locks_; }
@@ -196,6 +203,8 @@ class Detector {
   bool report_signal_unheld_;
   WaitTable waits_;
   ThreadDirectory threads_;
+  WaitForGraph wait_for_;       // the watchdog thread's
+  bool deadlock_reported_ = false;  // the watchdog thread's
   DestroyedLocks destroyed_;
   SpinLock reported_misuse_lock_;
   std::vector<uint64_t, InternalStlAllocator<uint64_t>> reported_misuse_;  // subkind x stack

@@ -30,6 +30,20 @@ class ThreadDirectory {
     return false;
   }
 
+  // Calls `visit(const ThreadState&)` for every listed thread, under the lock.
+  template <typename Visit>
+  void for_each(Visit&& visit) {
+    SpinLockGuard guard(lock_);
+    for (ThreadState* thread = head_; thread != nullptr; thread = thread->next_listed) visit(*thread);
+  }
+
+  // After fork(): only `survivor` (the forking thread) exists in the child.
+  void keep_only(ThreadState& survivor) {
+    SpinLockGuard guard(lock_);
+    head_ = &survivor;
+    survivor.next_listed = survivor.previous_listed = nullptr;
+  }
+
   void lock_for_fork() { lock_.lock(); }
   void unlock_after_fork() { lock_.unlock(); }
 

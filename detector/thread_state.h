@@ -50,19 +50,21 @@ struct KnownEdgeCache {
   }
 };
 
-// What a thread is blocked in right now, outside lock acquisitions: written by the thread
-// around its blocking calls, read by the watchdog thread (hence the atomics).
-enum class BlockingKind : uint8_t { none, condition_wait, join, barrier, semaphore };
+// What a thread is blocked in right now: written by the thread around its blocking calls
+// (a lock only once a try-lock has failed), read by the watchdog thread (hence the atomics).
+enum class BlockingKind : uint8_t { none, lock, condition_wait, join, barrier, semaphore };
 
+// One word, one store on each side of a lock call: the object (a lock, condvar, barrier,
+// semaphore, or joined pthread_t; user-space values fit in 56 bits) and the kind on top.
 struct BlockingOperation {
-  std::atomic<BlockingKind> kind;
-  std::atomic<uintptr_t> object;  // the condvar, barrier, semaphore, or joined pthread_t
+  std::atomic<uint64_t> word;
 
   void begin(BlockingKind what, uintptr_t on) {
-    object.store(on, std::memory_order_relaxed);
-    kind.store(what, std::memory_order_release);
+    word.store((uint64_t{static_cast<uint8_t>(what)} << 56) | (on & kObjectMask), std::memory_order_release);
   }
-  void end() { kind.store(BlockingKind::none, std::memory_order_release); }
+  void end() { word.store(0, std::memory_order_release); }
+
+  static constexpr uint64_t kObjectMask = (uint64_t{1} << 56) - 1;
 };
 
 struct ThreadState {

@@ -18,8 +18,10 @@ namespace lockwatch::preload {
 inline uintptr_t address_of(const volatile void* object) { return reinterpret_cast<uintptr_t>(object); }
 
 // Runs `acquire(functions)` as the acquisition `request`; the lock counts as held when
-// `acquired(result)`. A request that can never be granted (the thread holds the lock) is
-// reported before the thread blocks, and on_deadlock applies.
+// `acquired(result)`. Around the call, the thread publishes that it waits for the lock (two
+// stores; the watchdog only believes a wait seen on two consecutive looks). A request that can
+// never be granted (the thread holds the lock) is reported before the thread blocks, and
+// on_deadlock applies.
 template <typename Acquire, typename Acquired>
 __attribute__((always_inline)) inline int analysed_acquire(const Acquisition& request, CallSite site,
                                                            Acquire&& acquire, Acquired&& acquired) {
@@ -27,14 +29,14 @@ __attribute__((always_inline)) inline int analysed_acquire(const Acquisition& re
   if (thread == nullptr) return acquire(real());
   Detector& detector = Runtime::instance().detector();
   if (__builtin_expect(detector.on_lock_requested(*thread, request, site) == RequestVerdict::self_deadlock, 0)) {
-    Runtime::instance().on_self_deadlock();
+    Runtime::instance().on_deadlock();
   }
+  thread->blocked.begin(BlockingKind::lock, request.address);
   const int result = acquire(resolved_functions);  // a ThreadState implies resolution is done
+  thread->blocked.end();
   if (acquired(result)) detector.on_lock_acquired(*thread, request.address);
   return result;
 }
-
-inline bool pthread_acquired(int result) { return result == 0 || result == EOWNERDEAD; }
 
 // Runs `call(functions)` as a blocking operation of the calling thread; the record is cleared
 // however the call ends (cancellation unwinds through here).
@@ -49,6 +51,8 @@ inline int blocking_call(BlockingKind kind, uintptr_t object, Call&& call) {
   thread->blocked.begin(kind, object);
   return call(resolved_functions);
 }
+
+inline bool pthread_acquired(int result) { return result == 0 || result == EOWNERDEAD; }
 
 // A misuse report about the object at `address`, ready for evidence.
 inline MisuseReport misuse(const char* subkind, CallSite site, uintptr_t address, LockKind kind) {

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
+#include <signal.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <new>
@@ -41,7 +43,7 @@ void Runtime::initialize() {
   (void)real();
   auto* runtime = new (storage_) Runtime(options_from_environment().options);
   pthread_key_create(&runtime->thread_exit_key_, &Runtime::on_thread_exit);
-  pthread_atfork(&Runtime::before_fork, &Runtime::after_fork, &Runtime::after_fork);
+  pthread_atfork(&Runtime::before_fork, &Runtime::after_fork, &Runtime::after_fork_in_child);
   on_exit(&Runtime::on_process_exit, nullptr);
   runtime->reporter_.start();
   running_.store(true, std::memory_order_release);
@@ -55,7 +57,38 @@ ThreadState* Runtime::attach_current_thread() {
   runtime.detector_.attach_thread(*state, static_cast<pid_t>(syscall(SYS_gettid)));
   current_thread_state = state;
   pthread_setspecific(runtime.thread_exit_key_, state);
+  if (state->number >= 2) runtime.start_watchdog_once();
   return state;
+}
+
+void Runtime::start_watchdog_once() {
+  if (watchdog_started_.exchange(true)) return;
+  // A detached thread of lockwatch's own; signals stay with the program's threads.
+  pthread_attr_t attributes;
+  pthread_attr_init(&attributes);
+  pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
+  sigset_t all;
+  sigset_t previous;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &previous);
+  pthread_t watchdog;
+  if (pthread_create(&watchdog, &attributes, &Runtime::run_watchdog, this) != 0) {
+    diagnostic_error("cannot start the watchdog thread; real deadlocks will not be detected");
+  }
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  pthread_attr_destroy(&attributes);
+}
+
+void* Runtime::run_watchdog(void* self) {
+  ++lockwatch_depth;  // for good: nothing this thread does is analysed
+  auto* runtime = static_cast<Runtime*>(self);
+  const timespec period{static_cast<time_t>(runtime->options_.watchdog_ms / 1000),
+                        static_cast<long>(runtime->options_.watchdog_ms % 1000) * 1'000'000L};
+  for (;;) {
+    nanosleep(&period, nullptr);
+    if (runtime->detector_.check_for_deadlock()) runtime->on_deadlock();
+  }
+  return nullptr;
 }
 
 void Runtime::on_thread_exit(void* state) {
@@ -69,7 +102,7 @@ void Runtime::on_thread_exit(void* state) {
   internal_free(thread, sizeof(ThreadState));
 }
 
-void Runtime::on_self_deadlock() {
+void Runtime::on_deadlock() {
   switch (options_.on_deadlock) {
     case OnDeadlock::continue_running:
       return;
@@ -100,6 +133,14 @@ void Runtime::after_fork() {
     instance().reporter_.unlock_after_fork();
   }
   --lockwatch_depth;
+}
+
+// The watchdog thread did not survive the fork: the child starts its own with its second
+// thread.
+void Runtime::after_fork_in_child() {
+  after_fork();
+  if (current_thread_state != nullptr) instance().detector_.forget_other_threads(*current_thread_state);
+  instance().watchdog_started_.store(false);
 }
 
 void Runtime::on_process_exit(int status, void*) {

@@ -31,9 +31,10 @@ class Runtime {
 
   Detector& detector() { return detector_; }
 
-  // A thread asked for a lock it can never get (it holds it already): after the report,
-  // on_deadlock decides: exit (with exitcode, after the `end` record), abort, or continue.
-  void on_self_deadlock();
+  // A deadlock was reported (a thread asked for a lock it holds, or the watchdog found a
+  // cycle of blocked threads): the on_deadlock option decides: exit (with exitcode, after the
+  // `end` record), abort, or continue (the process stays hung, as it would without lockwatch).
+  void on_deadlock();
 
   // Slow path of analysed_thread(): the thread's first analysed call. Null when lockwatch is
   // not running yet or the thread is inside lockwatch.
@@ -45,6 +46,11 @@ class Runtime {
   static void on_process_exit(int status, void*);
   static void before_fork();
   static void after_fork();
+  static void after_fork_in_child();
+  // The watchdog thread: started with the process's second thread (one thread alone cannot
+  // deadlock with another), it looks every watchdog_ms for a cycle of blocked threads.
+  void start_watchdog_once();
+  static void* run_watchdog(void*);
 
   static std::atomic<bool> running_;
   // Never destroyed: threads may still lock mutexes while the process exits.
@@ -54,6 +60,7 @@ class Runtime {
   Detector detector_;  // reports to reporter_, constructed next (a reference is all it keeps)
   Reporter reporter_;
   pthread_key_t thread_exit_key_{};
+  std::atomic<bool> watchdog_started_{false};
 };
 
 // The calling thread's state when this call should be analysed; null when it must pass

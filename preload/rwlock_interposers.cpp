@@ -33,10 +33,12 @@ __attribute__((noinline)) void check_not_a_mutex(pthread_rwlock_t* rwlock, CallS
   Runtime::instance().detector().report_misuse(*thread, report);
 }
 
+// `reading`: a read request (its mode in the graph also depends on the rwlock's preference).
 template <typename Acquire>
-inline int acquire_rwlock(pthread_rwlock_t* rwlock, CallSite site, LockMode mode, bool blocking, bool waits_forever,
+inline int acquire_rwlock(pthread_rwlock_t* rwlock, CallSite site, bool reading, bool blocking, bool waits_forever,
                           Acquire&& acquire) {
   check_not_a_mutex(rwlock, site);
+  const LockMode mode = reading ? read_mode(rwlock) : LockMode::exclusive;
   return analysed_acquire({address_of(rwlock), LockKind::rwlock, mode, blocking, waits_forever}, site, acquire,
                           [](int result) { return result == 0; });
 }
@@ -46,46 +48,46 @@ inline int acquire_rwlock(pthread_rwlock_t* rwlock, CallSite site, LockMode mode
 extern "C" {
 
 __attribute__((visibility("default"))) int pthread_rwlock_rdlock(pthread_rwlock_t* rwlock) {
-  return acquire_rwlock(rwlock, LOCKWATCH_CALL_SITE(), read_mode(rwlock), true, true,
+  return acquire_rwlock(rwlock, LOCKWATCH_CALL_SITE(), true, true, true,
                         [&](const RealFunctions& f) { return f.rwlock_rdlock(rwlock); });
 }
 
 __attribute__((visibility("default"))) int pthread_rwlock_tryrdlock(pthread_rwlock_t* rwlock) {
-  return acquire_rwlock(rwlock, LOCKWATCH_CALL_SITE(), read_mode(rwlock), false, false,
+  return acquire_rwlock(rwlock, LOCKWATCH_CALL_SITE(), true, false, false,
                         [&](const RealFunctions& f) { return f.rwlock_tryrdlock(rwlock); });
 }
 
 __attribute__((visibility("default"))) int pthread_rwlock_timedrdlock(pthread_rwlock_t* rwlock,
                                                                       const struct timespec* deadline) {
-  return acquire_rwlock(rwlock, LOCKWATCH_CALL_SITE(), read_mode(rwlock), true, false,
+  return acquire_rwlock(rwlock, LOCKWATCH_CALL_SITE(), true, true, false,
                         [&](const RealFunctions& f) { return f.rwlock_timedrdlock(rwlock, deadline); });
 }
 
 __attribute__((visibility("default"))) int pthread_rwlock_clockrdlock(pthread_rwlock_t* rwlock, clockid_t clock,
                                                                       const struct timespec* deadline) {
-  return acquire_rwlock(rwlock, LOCKWATCH_CALL_SITE(), read_mode(rwlock), true, false,
+  return acquire_rwlock(rwlock, LOCKWATCH_CALL_SITE(), true, true, false,
                         [&](const RealFunctions& f) { return f.rwlock_clockrdlock(rwlock, clock, deadline); });
 }
 
 __attribute__((visibility("default"))) int pthread_rwlock_wrlock(pthread_rwlock_t* rwlock) {
-  return acquire_rwlock(rwlock, LOCKWATCH_CALL_SITE(), LockMode::exclusive, true, true,
+  return acquire_rwlock(rwlock, LOCKWATCH_CALL_SITE(), false, true, true,
                         [&](const RealFunctions& f) { return f.rwlock_wrlock(rwlock); });
 }
 
 __attribute__((visibility("default"))) int pthread_rwlock_trywrlock(pthread_rwlock_t* rwlock) {
-  return acquire_rwlock(rwlock, LOCKWATCH_CALL_SITE(), LockMode::exclusive, false, false,
+  return acquire_rwlock(rwlock, LOCKWATCH_CALL_SITE(), false, false, false,
                         [&](const RealFunctions& f) { return f.rwlock_trywrlock(rwlock); });
 }
 
 __attribute__((visibility("default"))) int pthread_rwlock_timedwrlock(pthread_rwlock_t* rwlock,
                                                                       const struct timespec* deadline) {
-  return acquire_rwlock(rwlock, LOCKWATCH_CALL_SITE(), LockMode::exclusive, true, false,
+  return acquire_rwlock(rwlock, LOCKWATCH_CALL_SITE(), false, true, false,
                         [&](const RealFunctions& f) { return f.rwlock_timedwrlock(rwlock, deadline); });
 }
 
 __attribute__((visibility("default"))) int pthread_rwlock_clockwrlock(pthread_rwlock_t* rwlock, clockid_t clock,
                                                                       const struct timespec* deadline) {
-  return acquire_rwlock(rwlock, LOCKWATCH_CALL_SITE(), LockMode::exclusive, true, false,
+  return acquire_rwlock(rwlock, LOCKWATCH_CALL_SITE(), false, true, false,
                         [&](const RealFunctions& f) { return f.rwlock_clockwrlock(rwlock, clock, deadline); });
 }
 

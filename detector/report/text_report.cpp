@@ -104,6 +104,15 @@ std::string finding_message(const Finding& finding) {
     if (!finding.cycle.empty()) chain += lock_name(finding.cycle.front().from);
     return fmt::format("lock-order inversion (potential deadlock) between {} locks: {}", finding.locks.size(), chain);
   }
+  if (finding.kind == "deadlock") {
+    std::string chain;
+    for (const FindingEdge& edge : finding.cycle) {
+      chain += fmt::format("T{} holds {} and waits for {}; ", edge.thread, lock_name(edge.from), lock_name(edge.to));
+    }
+    if (chain.size() >= 2) chain.resize(chain.size() - 2);
+    return fmt::format("deadlock: {} threads are blocked for good, each waiting for a lock the next holds: {}",
+                       finding.cycle.size(), chain);
+  }
   if (finding.kind == "misuse") {
     const MisuseText* text = misuse_text(finding.subkind);
     std::string message = fmt::format("misuse ({}): {}", finding.subkind, text != nullptr ? text->what : "");
@@ -139,19 +148,24 @@ std::string text_report(const Finding& finding, const ResolvedStacks& stacks, co
   }
   for (size_t e = 0; e < finding.cycle.size(); ++e) {
     const FindingEdge& edge = finding.cycle[e];
-    out += fmt::format("  Edge {}: {} -> {}. Thread T{} acquired {} at:\n", e + 1, lock_name(edge.from),
+    const bool now = finding.kind == "deadlock";
+    out += fmt::format("  {} {}: {} -> {}. Thread T{} acquired {} at:\n", now ? "Thread" : "Edge",
+                       now ? fmt::format("T{}", edge.thread) : std::to_string(e + 1), lock_name(edge.from),
                        lock_name(edge.to), edge.thread, lock_name(edge.from));
     append_stack(out, stacks.frames(edge.held_stack));
-    out += fmt::format("    and then, still holding {}, requested {} at:\n", lock_name(edge.from), lock_name(edge.to));
+    out += fmt::format("    and {}, still holding {}, {} {} at:\n", now ? "now" : "then", lock_name(edge.from),
+                       now ? "waits for" : "requested", lock_name(edge.to));
     append_stack(out, stacks.frames(edge.requested_stack));
   }
-  if (!finding.cycle.empty()) append_scenario(out, finding);
+  if (finding.kind == "lock_order_inversion") append_scenario(out, finding);
   for (const FindingThread& thread : finding.threads) {
     out += fmt::format("  T{} is thread {}\n", thread.number, thread.tid);
   }
   if (finding.kind == "misuse") {
     const MisuseText* text = misuse_text(finding.subkind);
     out += fmt::format("  Fix: {}.\n", text != nullptr ? text->fix : "see the README's table of checks");
+  } else if (finding.kind == "deadlock") {
+    out += "  The threads above are stuck now. Fix: make every thread take these locks in one global order.\n";
   } else {
     out += "  Fix: make every thread take these locks in one global order.\n";
   }
