@@ -20,10 +20,15 @@ void Detector::attach_thread(ThreadState& thread, pid_t tid) {
   threads_.add(thread);
 }
 
-void Detector::detach_thread(ThreadState& thread) {
+bool Detector::detach_thread(ThreadState& thread) {
   InsideLockwatch inside;
-  threads_.remove(thread);
-  if (thread.held_count == 0) return;
+  thread.blocked.end();
+  if (thread.held_count == 0) {
+    threads_.remove(thread);
+    return false;
+  }
+  // Its locks stay held for good: the thread stays listed (not blocked, never again), so the
+  // wait-for graph still sees who holds them.
   // Ending while holding locks: every thread that waits for them now waits forever.
   MisuseReport report;
   report.subkind = "exit_holding";
@@ -34,6 +39,7 @@ void Detector::detach_thread(ThreadState& thread) {
   }
   // The "bad call" is where the thread acquired the first lock it never released.
   report_misuse_or_throw_guarded(thread, report, thread.held[0].acquired_at);
+  return true;
 }
 
 void Detector::lock_for_fork() {

@@ -54,9 +54,10 @@ class Detector {
 
   // Thread-safe. Gives `thread` (zero-filled memory) its number and tid and lists it.
   void attach_thread(ThreadState& thread, pid_t tid);
-  // Thread-safe. `thread` is ending: reports the locks it still holds (exit_holding) and
-  // unlists it. `site` is where it ended, when known.
-  void detach_thread(ThreadState& thread);
+  // Thread-safe. `thread` is ending: reports the locks it still holds (exit_holding). True
+  // when it holds some: it then stays listed, and its memory must be kept, so that the
+  // wait-for graph still sees those locks' holder; false when it was unlisted.
+  bool detach_thread(ThreadState& thread);
 
   // Called by `thread` before it acquires a lock. The acquisition is staged in the slot after
   // the held locks and counts once on_lock_acquired() commits it, so nothing needs to live

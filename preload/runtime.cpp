@@ -92,14 +92,14 @@ void* Runtime::run_watchdog(void* self) {
 }
 
 void Runtime::on_thread_exit(void* state) {
-  // The thread is ending (returned, exited or cancelled): what it still holds is reported.
-  // Whatever it locks from here on (later TLS destructors) passes through, so no new state is
+  // The thread is ending (returned, exited or cancelled): what it still holds is reported,
+  // and stays visible to the watchdog. Whatever it locks from here on (later TLS destructors) passes through, so no new state is
   // attached and leaked. The mark dies with the thread's TLS.
   ++lockwatch_depth;
   auto* thread = static_cast<ThreadState*>(state);
-  instance().detector_.detach_thread(*thread);
+  const bool still_holds_locks = instance().detector_.detach_thread(*thread);
   current_thread_state = nullptr;
-  internal_free(thread, sizeof(ThreadState));
+  if (!still_holds_locks) internal_free(thread, sizeof(ThreadState));
 }
 
 void Runtime::on_deadlock() {

@@ -196,3 +196,19 @@ TEST_CASE("a lock taken by a signal handler between request and acquisition leav
   h.lock(*t1, C);
   CHECK(has_edge(h.detector, A, C));
 }
+
+TEST_CASE("a thread that ends holding a lock is reported and stays visible as its holder") {
+  Harness h;
+  auto t1 = h.thread(77);
+  auto t2 = h.thread(78);
+  h.lock(*t1, A);
+  CHECK(h.detector.detach_thread(*t1));
+  REQUIRE(h.sink.findings.size() == 1);
+  CHECK(h.sink.findings[0].kind == "misuse");
+  CHECK(h.sink.findings[0].subkind == "exit_holding");
+  CHECK(h.sink.findings[0].related.size() == 1);
+  MisuseReport::Related holder{};
+  CHECK(h.detector.find_acquisition(77, A, holder));
+  CHECK_FALSE(h.detector.detach_thread(*t2));  // held nothing: unlisted
+  CHECK_FALSE(h.detector.find_acquisition(78, A, holder));
+}
