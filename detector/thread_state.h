@@ -52,7 +52,9 @@ struct KnownEdgeCache {
 
 // What a thread is blocked in right now: written by the thread around its blocking calls
 // (a lock only once a try-lock has failed), read by the watchdog thread (hence the atomics).
-enum class BlockingKind : uint8_t { none, lock, condition_wait, join, barrier, semaphore };
+// `lock` waits forever; `timed_lock` (a timed or try request) gives up by itself, so it can
+// never be part of a deadlock.
+enum class BlockingKind : uint8_t { none, lock, timed_lock, condition_wait, join, barrier, semaphore };
 
 // One word, one store on each side of a lock call: the object (a lock, condvar, barrier,
 // semaphore, or joined pthread_t; user-space values fit in 56 bits) and the kind on top.

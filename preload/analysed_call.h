@@ -31,7 +31,7 @@ __attribute__((always_inline)) inline int analysed_acquire(const Acquisition& re
   if (__builtin_expect(detector.on_lock_requested(*thread, request, site) == RequestVerdict::self_deadlock, 0)) {
     Runtime::instance().on_deadlock();
   }
-  thread->blocked.begin(BlockingKind::lock, request.address);
+  thread->blocked.begin(request.waits_forever ? BlockingKind::lock : BlockingKind::timed_lock, request.address);
   const int result = acquire(resolved_functions);  // a ThreadState implies resolution is done
   thread->blocked.end();
   if (acquired(result)) detector.on_lock_acquired(*thread, request.address);
