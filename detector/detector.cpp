@@ -20,9 +20,14 @@ void Detector::attach_thread(ThreadState& thread, pid_t tid) {
   threads_.add(thread);
 }
 
-bool Detector::detach_thread(ThreadState& thread) {
+bool Detector::detach_thread(ThreadState& thread, bool (*outlives_owner)(const HeldLock& held)) {
   InsideLockwatch inside;
   thread.blocked.end();
+  uint32_t kept = 0;
+  for (uint32_t i = 0; i < thread.held_count; ++i) {
+    if (!outlives_owner(thread.held[i])) thread.held[kept++] = thread.held[i];
+  }
+  thread.held_count = kept;
   if (thread.held_count == 0) {
     threads_.remove(thread);
     return false;

@@ -54,10 +54,12 @@ class Detector {
 
   // Thread-safe. Gives `thread` (zero-filled memory) its number and tid and lists it.
   void attach_thread(ThreadState& thread, pid_t tid);
-  // Thread-safe. `thread` is ending: reports the locks it still holds (exit_holding). True
-  // when it holds some: it then stays listed, and its memory must be kept, so that the
-  // wait-for graph still sees those locks' holder; false when it was unlisted.
-  bool detach_thread(ThreadState& thread);
+  // Thread-safe. `thread` is ending: reports the locks it still holds (exit_holding), except
+  // those for which `outlives_owner(held)` says the owner's death is part of their design
+  // (robust mutexes: the next locker gets EOWNERDEAD). True when it holds others: it then
+  // stays listed, and its memory must be kept, so that the wait-for graph still sees those
+  // locks' holder; false when it was unlisted.
+  bool detach_thread(ThreadState& thread, bool (*outlives_owner)(const HeldLock& held));
 
   // Called by `thread` before it acquires a lock. The acquisition is staged in the slot after
   // the held locks and counts once on_lock_acquired() commits it, so nothing needs to live

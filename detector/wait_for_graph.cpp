@@ -12,15 +12,20 @@ bool WaitForGraph::find_stable_cycle(ThreadDirectory& threads, std::vector<Deadl
     if (static_cast<BlockingKind>(word >> 56) != BlockingKind::lock) return;
     Blocked entry{thread.number, thread.tid, static_cast<uintptr_t>(word & BlockingOperation::kObjectMask),
                   LockMode::exclusive, LockKind::mutex, kNoStack, {}};
-    // The request being waited for is staged right after the held locks.
+    // The request being waited for is staged right after the held locks. The thread runs on
+    // while this copies: the copy counts only if the thread still waits, on the same request,
+    // afterwards (a thread that moved on is not blocked).
     const uint32_t count = std::min<uint32_t>(thread.held_count, ThreadState::kMaxHeld);
-    const HeldLock& request = thread.held[count];
-    if (request.address == entry.waits_for) {
-      entry.mode = request.mode;
-      entry.kind = request.kind;
-      entry.waiting_at = request.acquired_at;
-    }
+    const HeldLock request = thread.held[count];
     entry.held.assign(thread.held, thread.held + count);
+    std::atomic_thread_fence(std::memory_order_acquire);
+    if (request.address != entry.waits_for || thread.held_count != count ||
+        thread.blocked.word.load(std::memory_order_relaxed) != word) {
+      return;
+    }
+    entry.mode = request.mode;
+    entry.kind = request.kind;
+    entry.waiting_at = request.acquired_at;
     blocked.push_back(std::move(entry));
   });
   // Threads that hold locks but are not blocked cannot be in a cycle; those blocked are all

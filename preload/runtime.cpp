@@ -23,6 +23,17 @@ alignas(64) char Runtime::storage_[sizeof(Runtime)];
 
 namespace {
 
+// A robust mutex is made for its owner's death: the next locker gets EOWNERDEAD and recovers.
+// The thread still holds it, so its memory is still a mutex.
+bool held_lock_outlives_owner(const HeldLock& held) {
+  if (held.kind != LockKind::mutex && held.kind != LockKind::recursive_mutex &&
+      held.kind != LockKind::errorcheck_mutex && held.kind != LockKind::adaptive_mutex) {
+    return false;
+  }
+  constexpr int kRobustBit = 16;  // glibc's PTHREAD_MUTEX_ROBUST_NORMAL_NP, in the kind word
+  return (reinterpret_cast<const pthread_mutex_t*>(held.address)->__data.__kind & kRobustBit) != 0;
+}
+
 // Whether this thread's before_fork took lockwatch's locks (see before_fork).
 __thread bool holds_fork_locks __attribute__((tls_model("initial-exec")));
 
@@ -97,7 +108,7 @@ void Runtime::on_thread_exit(void* state) {
   // attached and leaked. The mark dies with the thread's TLS.
   ++lockwatch_depth;
   auto* thread = static_cast<ThreadState*>(state);
-  const bool still_holds_locks = instance().detector_.detach_thread(*thread);
+  const bool still_holds_locks = instance().detector_.detach_thread(*thread, &held_lock_outlives_owner);
   current_thread_state = nullptr;
   if (!still_holds_locks) internal_free(thread, sizeof(ThreadState));
 }

@@ -202,13 +202,21 @@ TEST_CASE("a thread that ends holding a lock is reported and stays visible as it
   auto t1 = h.thread(77);
   auto t2 = h.thread(78);
   h.lock(*t1, A);
-  CHECK(h.detector.detach_thread(*t1));
+  CHECK(h.detector.detach_thread(*t1, [](const HeldLock&) { return false; }));
   REQUIRE(h.sink.findings.size() == 1);
   CHECK(h.sink.findings[0].kind == "misuse");
   CHECK(h.sink.findings[0].subkind == "exit_holding");
   CHECK(h.sink.findings[0].related.size() == 1);
   MisuseReport::Related holder{};
   CHECK(h.detector.find_acquisition(77, A, holder));
-  CHECK_FALSE(h.detector.detach_thread(*t2));  // held nothing: unlisted
+  CHECK_FALSE(h.detector.detach_thread(*t2, [](const HeldLock&) { return false; }));  // held nothing: unlisted
   CHECK_FALSE(h.detector.find_acquisition(78, A, holder));
+}
+
+TEST_CASE("locks made to outlive their owner (robust mutexes) are no exit_holding") {
+  Harness h;
+  auto t1 = h.thread(79);
+  h.lock(*t1, A);
+  CHECK_FALSE(h.detector.detach_thread(*t1, [](const HeldLock& held) { return held.address == A; }));
+  CHECK(h.sink.findings.empty());
 }
