@@ -62,7 +62,8 @@ struct BlockingOperation {
   std::atomic<uint64_t> word;
 
   void begin(BlockingKind what, uintptr_t on) {
-    word.store((uint64_t{static_cast<uint8_t>(what)} << 56) | (on & kObjectMask), std::memory_order_release);
+    // User-space addresses (and pthread_t values) stay below 2^56 on Linux.
+    word.store((uint64_t{static_cast<uint8_t>(what)} << 56) | on, std::memory_order_release);
   }
   void end() { word.store(0, std::memory_order_release); }
 
@@ -72,6 +73,7 @@ struct BlockingOperation {
 struct ThreadState {
   static constexpr size_t kMaxHeld = 64;
 
+  BlockingOperation blocked;  // first: the fast path touches it and held[0..1] in one line
   uint32_t number;  // 1, 2, ... in the order lockwatch first saw the threads; never reused
   pid_t tid;
   uint32_t held_count;
@@ -79,7 +81,6 @@ struct ThreadState {
   HeldLock held[kMaxHeld + 1];  // the last slot stages a request past kMaxHeld
   KnownEdgeCache known_edges;
   AcquisitionSiteCache sites;
-  BlockingOperation blocked;
   ThreadState* next_listed;  // ThreadDirectory's list
   ThreadState* previous_listed;
 };
