@@ -2,12 +2,17 @@
 // liblockwatch.so preloaded (found next to this binary: ../lib or the same folder) and the
 // options passed through LOCKWATCH_OPTIONS. It execs CMD, so CMD's exit status (or
 // lockwatch's exitcode when errors were found) is the status of `lockwatch run`.
-// Bad usage: one line saying what to type instead, exit 2.
+// `lockwatch report PATH... [--format text|json|sarif]` merges JSON Lines reports; it exits 66
+// when they hold an error finding, 0 otherwise.
+// Bad usage or input: one line saying what to type or do instead, exit 2.
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <CLI/CLI.hpp>
+
+#include "report_formats.h"
+#include "report_reader.h"
 
 #include <cerrno>
 #include <filesystem>
@@ -20,6 +25,7 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr int kUsageError = 2;
+constexpr int kErrorsFound = 66;
 
 fs::path find_library() {
   char self[PATH_MAX];
@@ -87,6 +93,23 @@ struct RunRequest {
   usage_error("cannot run '" + request.command[0] + "': " + strerror(errno) + "; check the command name and PATH");
 }
 
+int report(const std::vector<std::string>& paths, const std::string& format) {
+  try {
+    const lockwatch::cli::ReportSet reports = lockwatch::cli::read_reports(paths);
+    if (format == "json") {
+      std::cout << lockwatch::cli::format_json(reports);
+    } else if (format == "sarif") {
+      std::cout << lockwatch::cli::format_sarif(reports);
+    } else {
+      std::cout << lockwatch::cli::format_text(reports);
+    }
+    return lockwatch::cli::has_errors(reports) ? kErrorsFound : 0;
+  } catch (const lockwatch::cli::ReportError& error) {
+    std::cerr << "lockwatch: error: " << error.what() << '\n';
+    return kUsageError;
+  }
+}
+
 int run_cli(int argc, char** argv) {
   CLI::App app{"lockwatch: finds deadlocks and synchronization bugs in unmodified programs"};
   app.require_subcommand(1);
@@ -99,15 +122,23 @@ int run_cli(int argc, char** argv) {
   run_command->add_flag("-q,--quiet", request.quiet, "no text report on stderr");
   run_command->add_option("command", request.command, "the command and its arguments, after --")->required();
   run_command->positionals_at_end();
+  std::vector<std::string> report_paths;
+  std::string report_format = "text";
+  CLI::App* report_command = app.add_subcommand("report", "merge and show JSON Lines reports");
+  report_command->add_option("paths", report_paths, "report files (.jsonl) or directories of them")->required();
+  report_command->add_option("--format", report_format, "text, json or sarif")
+      ->check(CLI::IsMember({"text", "json", "sarif"}));
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& help) {
     return app.exit(help);
   } catch (const CLI::ParseError& error) {
-    std::cerr << "lockwatch: error: " << error.what() << "; type: lockwatch run [options] -- CMD ARGS...\n";
+    std::cerr << "lockwatch: error: " << error.what()
+              << "; type: lockwatch run [options] -- CMD ARGS... or lockwatch report PATH... [--format F]\n";
     return kUsageError;
   }
   if (run_command->parsed()) run(request);
+  if (report_command->parsed()) return report(report_paths, report_format);
   return 0;
 }
 }  // namespace

@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+"""Integration test of `lockwatch report`: runs samples under the preload into one directory,
+then checks the merged report in every format (text, JSON, SARIF 2.1.0's required fields), its
+exit status (66 with error findings), deduplication across processes, and that corrupt input
+is one line on stderr and exit 2."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+
+def fail(message: str) -> None:
+    print(f"FAIL: {message}")
+    sys.exit(1)
+
+
+def main() -> int:
+    if len(sys.argv) < 4:
+        print("usage: check_report.py LOCKWATCH_CLI LIBRARY SAMPLE...", file=sys.stderr)
+        return 2
+    cli, library, samples = sys.argv[1], sys.argv[2], sys.argv[3:]
+    with tempfile.TemporaryDirectory(prefix="lockwatch-report-") as directory:
+        environment = dict(os.environ, LD_PRELOAD=library,
+                           LOCKWATCH_OPTIONS=f"log_path={directory}/run:quiet=1:exitcode=0")
+        for sample in samples + samples:  # each twice: one finding each, seen twice
+            subprocess.run([sample], env=environment, stdout=subprocess.DEVNULL, check=True, timeout=60)
+
+        def report(*arguments: str) -> subprocess.CompletedProcess:
+            return subprocess.run([cli, "report", *arguments], capture_output=True, text=True, timeout=60)
+
+        text = report(directory)
+        if text.returncode != 66:
+            fail(f"text report exited {text.returncode}, expected 66 (error findings)\n{text.stderr}")
+        if f"{len(samples)} distinct finding" not in text.stdout or f"in {2 * len(samples)} processes" not in text.stdout:
+            fail(f"text report does not merge by fingerprint across processes:\n{text.stdout}")
+
+        merged = json.loads(report("--format", "json", directory).stdout)
+        if len(merged["findings"]) != len(samples) or any(f["occurrences"] != 2 for f in merged["findings"]):
+            fail(f"JSON report: expected {len(samples)} findings seen twice each: {merged}")
+
+        sarif = json.loads(report("--format", "sarif", directory).stdout)
+        if sarif.get("version") != "2.1.0" or not sarif.get("$schema"):
+            fail("SARIF: version 2.1.0 and $schema are required")
+        run = sarif["runs"][0]
+        if run["tool"]["driver"]["name"] != "lockwatch":
+            fail("SARIF: tool.driver.name must be lockwatch")
+        rule_ids = {rule["id"] for rule in run["tool"]["driver"]["rules"]}
+        if len(run["results"]) != len(samples):
+            fail(f"SARIF: expected {len(samples)} results, got {len(run['results'])}")
+        for result in run["results"]:
+            if result["ruleId"] not in rule_ids or result["level"] not in ("error", "warning"):
+                fail(f"SARIF: bad ruleId or level in {result}")
+            if not result["message"]["text"] or not result["partialFingerprints"]:
+                fail(f"SARIF: message.text and partialFingerprints are required: {result}")
+            locations = result["locations"]
+            if not locations or not all(l["physicalLocation"]["artifactLocation"]["uri"] for l in locations):
+                fail(f"SARIF: every result needs locations with an artifact uri: {result}")
+            sources = [l for l in locations if "region" in l["physicalLocation"]]
+            if not sources or any(l["physicalLocation"]["region"]["startLine"] < 1 for l in sources):
+                fail(f"SARIF: the samples have debug info, so a source line is expected: {result}")
+            if any(l["physicalLocation"]["artifactLocation"]["uri"].startswith("/usr/") for l in sources):
+                fail(f"SARIF: a location points into a system header instead of the program: {result}")
+
+        with open(os.path.join(directory, "corrupt.jsonl"), "w") as corrupt:
+            corrupt.write("{not json\n")
+        broken = report(directory)
+        if broken.returncode != 2 or len(broken.stderr.strip().splitlines()) != 1 or "corrupt.jsonl:1" not in broken.stderr:
+            fail(f"a corrupt file must give one line naming it and exit 2, got {broken.returncode}: {broken.stderr}")
+        missing = report(os.path.join(directory, "missing"))
+        if missing.returncode != 2 or len(missing.stderr.strip().splitlines()) != 1:
+            fail(f"a missing path must give one line and exit 2, got {missing.returncode}: {missing.stderr}")
+    print("PASS: lockwatch report")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,131 @@
+// Text, JSON and SARIF renderings of a ReportSet; see report_formats.h.
+#include "report_formats.h"
+
+#include <algorithm>
+#include <sstream>
+
+namespace lockwatch::cli {
+namespace {
+
+using nlohmann::json;
+
+std::string rule_id(const json& finding) {
+  std::string id = finding.value("kind", "");
+  if (finding.contains("subkind") && finding["subkind"].is_string()) id += "/" + finding["subkind"].get<std::string>();
+  return id;
+}
+
+// The stacks of a finding, most telling first: the bad call, then each edge's request and
+// held-lock stacks.
+std::vector<const json*> stacks_of(const json& finding) {
+  std::vector<const json*> stacks;
+  if (finding.contains("stack") && finding["stack"].is_array()) stacks.push_back(&finding["stack"]);
+  if (finding.contains("cycle") && finding["cycle"].is_array()) {
+    for (const json& edge : finding["cycle"]) {
+      for (const char* key : {"requested_stack", "held_stack"}) {
+        if (edge.contains(key) && edge[key].is_array()) stacks.push_back(&edge[key]);
+      }
+    }
+  }
+  return stacks;
+}
+
+// The frame that names the program's own code: the first with a source file outside system
+// headers and the C library's sources (std::mutex's inline wrappers, glibc internals); else
+// the first with any source file; else the first.
+const json* site_frame(const json& stack) {
+  auto is_system = [](const std::string& file) {
+    return file.rfind("/usr/", 0) == 0 || file.rfind("./", 0) == 0 || file.rfind("../", 0) == 0;
+  };
+  const json* any_file = nullptr;
+  for (const json& frame : stack) {
+    if (!frame.contains("file") || !frame["file"].is_string()) continue;
+    if (!is_system(frame["file"].get<std::string>())) return &frame;
+    if (any_file == nullptr) any_file = &frame;
+  }
+  if (any_file != nullptr) return any_file;
+  return stack.empty() ? nullptr : &stack.front();
+}
+
+std::string describe_frame(const json& frame) {
+  std::string text = frame.value("function", std::string("??"));
+  if (frame.contains("file")) text += " (" + frame.value("file", "") + ":" + std::to_string(frame.value("line", 0)) + ")";
+  return text;
+}
+
+}  // namespace
+
+bool has_errors(const ReportSet& reports) {
+  for (const ReportedFinding& finding : reports.findings) {
+    if (finding.record.value("severity", "") == "error") return true;
+  }
+  return false;
+}
+
+std::string format_text(const ReportSet& reports) {
+  std::ostringstream out;
+  for (const ReportedFinding& finding : reports.findings) {
+    const json& record = finding.record;
+    out << (record.value("severity", "") == "error" ? "ERROR" : "WARNING") << ": " << record.value("message", "")
+        << "\n";
+    for (const json* stack : stacks_of(record)) {
+      if (const json* frame = site_frame(*stack)) out << "  at " << describe_frame(*frame) << "\n";
+    }
+    out << "  fingerprint " << record.value("fingerprint", "") << ", seen " << finding.occurrences << " time"
+        << (finding.occurrences == 1 ? "" : "s") << "\n";
+  }
+  out << reports.findings.size() << " distinct finding" << (reports.findings.size() == 1 ? "" : "s") << " in "
+      << reports.processes << " process" << (reports.processes == 1 ? "" : "es") << " (" << reports.files
+      << " report file" << (reports.files == 1 ? "" : "s") << ")\n";
+  return out.str();
+}
+
+std::string format_json(const ReportSet& reports) {
+  json findings = json::array();
+  for (const ReportedFinding& finding : reports.findings) {
+    json entry = finding.record;
+    entry["occurrences"] = finding.occurrences;
+    findings.push_back(std::move(entry));
+  }
+  return json{{"processes", reports.processes}, {"files", reports.files}, {"findings", findings}}.dump(2) + "\n";
+}
+
+std::string format_sarif(const ReportSet& reports) {
+  json rules = json::array();
+  json results = json::array();
+  std::vector<std::string> rule_ids;
+  for (const ReportedFinding& finding : reports.findings) {
+    const json& record = finding.record;
+    const std::string id = rule_id(record);
+    if (std::find(rule_ids.begin(), rule_ids.end(), id) == rule_ids.end()) {
+      rule_ids.push_back(id);
+      rules.push_back({{"id", id}, {"shortDescription", {{"text", "lockwatch " + id}}}});
+    }
+    // Every site of the finding; without debug info the module stands in for the source file.
+    json locations = json::array();
+    for (const json* stack : stacks_of(record)) {
+      const json* frame = site_frame(*stack);
+      if (frame == nullptr) continue;
+      if (frame->contains("file")) {
+        locations.push_back({{"physicalLocation",
+                              {{"artifactLocation", {{"uri", frame->value("file", "")}}},
+                               {"region", {{"startLine", std::max(1, frame->value("line", 1))}}}}}});
+      } else {
+        locations.push_back({{"physicalLocation", {{"artifactLocation", {{"uri", frame->value("module", "")}}}}}});
+      }
+    }
+    results.push_back({{"ruleId", id},
+                       {"level", record.value("severity", "") == "error" ? "error" : "warning"},
+                       {"message", {{"text", record.value("message", "")}}},
+                       {"locations", locations},
+                       {"partialFingerprints", {{"lockwatchFingerprint/v1", record.value("fingerprint", "")}}}});
+  }
+  json sarif = {{"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},
+                {"version", "2.1.0"},
+                {"runs",
+                 json::array({{{"tool", {{"driver", {{"name", "lockwatch"}, {"version", "0.1.0"}, {"rules", rules}}}}},
+                               {"results", results}}})}};
+  return sarif.dump(2) + "\n";
+}
+
+}  // namespace lockwatch::cli

@@ -1,0 +1,19 @@
+// The output formats of `lockwatch report`: text for a terminal, JSON for scripts, SARIF 2.1.0
+// for GitHub code scanning (one result per finding, its sites as locations, the fingerprint as
+// partialFingerprints).
+#pragma once
+
+#include <string>
+
+#include "report_reader.h"
+
+namespace lockwatch::cli {
+
+std::string format_text(const ReportSet& reports);
+std::string format_json(const ReportSet& reports);
+std::string format_sarif(const ReportSet& reports);
+
+// Whether any finding is an error (the report's exit status).
+bool has_errors(const ReportSet& reports);
+
+}  // namespace lockwatch::cli

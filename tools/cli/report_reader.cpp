@@ -1,0 +1,71 @@
+// Reading and merging JSON Lines reports; see report_reader.h.
+#include "report_reader.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+namespace lockwatch::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::vector<fs::path> report_files(const std::string& path) {
+  std::error_code error;
+  const fs::path location(path);
+  if (fs::is_directory(location, error)) {
+    std::vector<fs::path> files;
+    for (const fs::directory_entry& entry : fs::directory_iterator(location, error)) {
+      if (entry.is_regular_file() && entry.path().extension() == ".jsonl") files.push_back(entry.path());
+    }
+    std::sort(files.begin(), files.end());
+    return files;
+  }
+  if (!fs::exists(location, error)) {
+    throw ReportError("no such report file or directory: " + path + "; give a .jsonl file or a run directory");
+  }
+  return {location};
+}
+
+void require(bool condition, const fs::path& file, size_t line, const std::string& what) {
+  if (!condition) {
+    throw ReportError(file.string() + ":" + std::to_string(line) + ": " + what +
+                      "; is this a lockwatch JSON Lines report?");
+  }
+}
+
+}  // namespace
+
+ReportSet read_reports(const std::vector<std::string>& paths) {
+  ReportSet set;
+  std::map<std::string, size_t> by_fingerprint;
+  for (const std::string& path : paths) {
+    for (const fs::path& file : report_files(path)) {
+      std::ifstream input(file);
+      if (!input) throw ReportError("cannot read " + file.string() + "; check its permissions");
+      ++set.files;
+      std::string text;
+      for (size_t line = 1; std::getline(input, text); ++line) {
+        if (text.empty()) continue;
+        nlohmann::json record = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+        require(record.is_object(), file, line, "not a JSON object");
+        require(record.contains("type") && record["type"].is_string(), file, line, "no \"type\"");
+        const std::string type = record["type"];
+        if (type == "start") ++set.processes;
+        if (type != "finding") continue;
+        for (const char* field : {"kind", "severity", "fingerprint", "message"}) {
+          require(record.contains(field) && record[field].is_string(), file, line,
+                  std::string("a finding without a string \"") + field + "\"");
+        }
+        const std::string fingerprint = record["fingerprint"];
+        auto [known, inserted] = by_fingerprint.emplace(fingerprint, set.findings.size());
+        if (inserted) set.findings.push_back({std::move(record), 0});
+        ++set.findings[known->second].occurrences;
+      }
+    }
+  }
+  return set;
+}
+
+}  // namespace lockwatch::cli

@@ -1,0 +1,35 @@
+// ReportReader: reads lockwatch's JSON Lines reports (files, or directories of
+// `<prefix>.<pid>.jsonl` files) into one set of findings, deduplicated by fingerprint across
+// processes: a finding seen in ten processes (a test suite) is one finding seen ten times.
+// Corrupt input is never skipped silently: it raises ReportError naming the file and line.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace lockwatch::cli {
+
+class ReportError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct ReportedFinding {
+  nlohmann::json record;  // the first occurrence's `finding` record
+  size_t occurrences = 0;
+};
+
+struct ReportSet {
+  std::vector<ReportedFinding> findings;  // in order of first appearance
+  size_t processes = 0;                   // `start` records read
+  size_t files = 0;
+};
+
+// Throws ReportError (one line: what, where, what to do) for a missing path, an unreadable
+// file, a line that is not JSON, or a record without the fields the SPEC gives it.
+ReportSet read_reports(const std::vector<std::string>& paths);
+
+}  // namespace lockwatch::cli
