@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""Integration test of `lockwatch report`: runs samples under the preload into one directory,
-then checks the merged report in every format (text, JSON, SARIF 2.1.0's required fields), its
-exit status (66 with error findings), deduplication across processes, and that corrupt input
-is one line on stderr and exit 2."""
+"""Integration test of `lockwatch report` and `lockwatch run`: runs samples under the preload
+into one directory, then checks the merged report in every format (text, JSON, SARIF 2.1.0's
+required fields), its exit status (66 with error findings), deduplication across processes,
+and that corrupt input is one line on stderr and exit 2. Then `lockwatch run` on a shell that
+runs the samples as child processes: every process reports into the run directory, and one
+merged summary and exit 66 end the run; a clean command stays silent with its own status."""
 import json
 import os
 import subprocess
@@ -70,7 +72,23 @@ def main() -> int:
         missing = report(os.path.join(directory, "missing"))
         if missing.returncode != 2 or len(missing.stderr.strip().splitlines()) != 1:
             fail(f"a missing path must give one line and exit 2, got {missing.returncode}: {missing.stderr}")
-    print("PASS: lockwatch report")
+        run_directory = os.path.join(directory, "run-directory")
+        script = "; ".join(samples) + "; exit 3"
+        run = subprocess.run([cli, "run", "--out", run_directory, "--", "/bin/sh", "-c", script],
+                             capture_output=True, text=True, timeout=120)
+        if run.returncode != 66:
+            fail(f"lockwatch run exited {run.returncode}, expected 66 for the children's findings\n{run.stderr}")
+        expected = f"{len(samples)} distinct findings in {len(samples) + 1} processes"
+        if expected not in run.stderr:
+            fail(f"lockwatch run's summary should say '{expected}':\n{run.stderr}")
+        reports = [name for name in os.listdir(run_directory) if name.endswith(".jsonl")]
+        if len(reports) != len(samples) + 1:
+            fail(f"expected one report per process in the run directory, found {reports}")
+        clean = subprocess.run([cli, "run", "--", "/bin/sh", "-c", "exit 3"], capture_output=True, text=True,
+                               timeout=60)
+        if clean.returncode != 3 or clean.stderr:
+            fail(f"a clean command keeps its status and prints nothing: {clean.returncode} {clean.stderr!r}")
+    print("PASS: lockwatch report and lockwatch run")
     return 0
 
 

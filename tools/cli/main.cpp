@@ -1,13 +1,17 @@
-// The lockwatch command line. `lockwatch run [options] -- CMD ARGS...` runs CMD with
-// liblockwatch.so preloaded (found next to this binary: ../lib or the same folder) and the
-// options passed through LOCKWATCH_OPTIONS. It execs CMD, so CMD's exit status (or
-// lockwatch's exitcode when errors were found) is the status of `lockwatch run`.
+// The lockwatch command line. `lockwatch run [options] -- CMD ARGS...` runs CMD, and every
+// process it starts, with liblockwatch.so preloaded (found next to this binary: ../lib or the
+// same folder) and the options passed through LOCKWATCH_OPTIONS; all report into one run
+// directory, and one summary merged across processes ends the run. Its status is CMD's, or
+// exitcode (66) when error findings exist.
 // `lockwatch report PATH... [--format text|json|sarif]` merges JSON Lines reports; it exits 66
 // when they hold an error finding, 0 otherwise.
 // Bad usage or input: one line saying what to type or do instead, exit 2.
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <CLI/CLI.hpp>
 
@@ -42,6 +46,7 @@ fs::path find_library() {
 struct RunRequest {
   std::vector<std::string> options;  // key=value
   std::string log_path;
+  std::string out;
   int exitcode = -1;
   bool quiet = false;
   std::vector<std::string> command;
@@ -52,11 +57,10 @@ struct RunRequest {
   std::exit(kUsageError);
 }
 
-[[noreturn]] void run(const RunRequest& request) {
-  if (request.command.empty()) usage_error("no command to run; type: lockwatch run [options] -- CMD ARGS...");
+// Sets LD_PRELOAD and LOCKWATCH_OPTIONS for `request`, with `log_path` as the report prefix.
+void prepare_environment(const RunRequest& request, const std::string& log_path) {
   const fs::path library = find_library();
   if (library.empty()) usage_error("liblockwatch.so not found next to this program (looked in ../lib and .)");
-
   std::string preload = library.string();
   if (const char* existing = getenv("LD_PRELOAD"); existing != nullptr && existing[0] != '\0') {
     preload += ':';
@@ -75,22 +79,95 @@ struct RunRequest {
     if (!separable(pair)) usage_error("'" + pair + "' holds ':' or white space, which LOCKWATCH_OPTIONS cannot carry");
     add_option(pair);
   }
-  if (!request.log_path.empty()) {
-    if (!separable(request.log_path)) {
-      usage_error("--log-path '" + request.log_path + "' holds ':' or white space; choose a path without them");
-    }
-    add_option("log_path=" + request.log_path);
+  if (!separable(log_path)) {
+    usage_error("the report path '" + log_path + "' holds ':' or white space; choose a path without them");
   }
+  add_option("log_path=" + log_path);
   if (request.exitcode >= 0) add_option("exitcode=" + std::to_string(request.exitcode));
   if (request.quiet) add_option("quiet=1");
   setenv("LD_PRELOAD", preload.c_str(), 1);
   setenv("LOCKWATCH_OPTIONS", options.c_str(), 1);
+}
 
+[[noreturn]] void exec_command(const std::vector<std::string>& command) {
   std::vector<char*> argv;
-  for (const std::string& argument : request.command) argv.push_back(const_cast<char*>(argument.c_str()));
+  for (const std::string& argument : command) argv.push_back(const_cast<char*>(argument.c_str()));
   argv.push_back(nullptr);
   execvp(argv[0], argv.data());
-  usage_error("cannot run '" + request.command[0] + "': " + strerror(errno) + "; check the command name and PATH");
+  usage_error("cannot run '" + command[0] + "': " + strerror(errno) + "; check the command name and PATH");
+}
+
+// The run directory: --out DIR (created if needed), or a fresh temporary one.
+std::string run_directory(const RunRequest& request) {
+  if (!request.out.empty()) {
+    std::error_code error;
+    fs::create_directories(request.out, error);
+    if (error) usage_error("cannot create --out directory '" + request.out + "': " + error.message());
+    return request.out;
+  }
+  std::string pattern = (fs::temp_directory_path() / "lockwatch-run-XXXXXX").string();
+  if (mkdtemp(pattern.data()) == nullptr) usage_error(std::string("cannot create a run directory: ") + strerror(errno));
+  return pattern;
+}
+
+// Runs CMD and every process it starts with the library preloaded, each reporting into the
+// run directory; when they are done, prints one summary merged across processes (only when
+// there are findings) and exits with CMD's status, or exitcode when error findings exist.
+[[noreturn]] void run(const RunRequest& request) {
+  if (request.command.empty()) usage_error("no command to run; type: lockwatch run [options] -- CMD ARGS...");
+  if (!request.log_path.empty()) {  // reports go where the user says; no summary
+    prepare_environment(request, request.log_path);
+    exec_command(request.command);
+  }
+  const std::string directory = run_directory(request);
+  prepare_environment(request, directory + "/report");
+
+  // A close-on-exec pipe tells the parent whether exec failed (and why).
+  int exec_status[2];
+  if (pipe2(exec_status, O_CLOEXEC) != 0) usage_error(std::string("cannot create a pipe: ") + strerror(errno));
+  const pid_t child = fork();
+  if (child < 0) usage_error(std::string("cannot fork: ") + strerror(errno));
+  if (child == 0) {
+    close(exec_status[0]);
+    std::vector<char*> argv;
+    for (const std::string& argument : request.command) argv.push_back(const_cast<char*>(argument.c_str()));
+    argv.push_back(nullptr);
+    execvp(argv[0], argv.data());
+    const int error = errno;
+    (void)!write(exec_status[1], &error, sizeof error);
+    _exit(127);
+  }
+  close(exec_status[1]);
+  int exec_error = 0;
+  const bool exec_failed = read(exec_status[0], &exec_error, sizeof exec_error) == sizeof exec_error;
+  close(exec_status[0]);
+  // Ctrl-C reaches the command (same process group); lockwatch stays to write the summary.
+  signal(SIGINT, SIG_IGN);
+  signal(SIGQUIT, SIG_IGN);
+  int status = 0;
+  while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (exec_failed) {
+    if (request.out.empty()) fs::remove_all(directory);
+    usage_error("cannot run '" + request.command[0] + "': " + strerror(exec_error) + "; check the command name and PATH");
+  }
+  const int command_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+
+  lockwatch::cli::ReportSet reports;
+  try {
+    reports = lockwatch::cli::read_reports({directory});
+  } catch (const lockwatch::cli::ReportError& error) {
+    std::cerr << "lockwatch: error: " << error.what() << '\n';
+    std::exit(command_status);
+  }
+  if (reports.findings.empty()) {
+    if (request.out.empty()) fs::remove_all(directory);
+    std::exit(command_status);
+  }
+  std::cerr << "==lockwatch== summary of every process (reports in " << directory << "):\n"
+            << lockwatch::cli::format_text(reports);
+  const int exitcode = request.exitcode >= 0 ? request.exitcode : kErrorsFound;
+  std::exit(lockwatch::cli::has_errors(reports) && exitcode != 0 ? exitcode : command_status);
 }
 
 int report(const std::vector<std::string>& paths, const std::string& format) {
@@ -116,7 +193,9 @@ int run_cli(int argc, char** argv) {
   RunRequest request;
   CLI::App* run_command = app.add_subcommand("run", "run a command with lockwatch preloaded");
   run_command->add_option("-o,--option", request.options, "a LOCKWATCH_OPTIONS pair, key=value (repeatable)");
-  run_command->add_option("--log-path", request.log_path, "write JSON Lines reports to PATH.<pid>.jsonl");
+  run_command->add_option("--out", request.out, "the run directory for every process's report (default: a new temporary one)");
+  run_command->add_option("--log-path", request.log_path,
+                          "write JSON Lines reports to PATH.<pid>.jsonl instead, and exec CMD (no summary)");
   run_command->add_option("--exitcode", request.exitcode, "exit status when errors are found (0: keep the program's)")
       ->check(CLI::Range(0, 255));
   run_command->add_flag("-q,--quiet", request.quiet, "no text report on stderr");

@@ -55,12 +55,7 @@ std::string describe_frame(const json& frame) {
 
 }  // namespace
 
-bool has_errors(const ReportSet& reports) {
-  for (const ReportedFinding& finding : reports.findings) {
-    if (finding.record.value("severity", "") == "error") return true;
-  }
-  return false;
-}
+bool has_errors(const ReportSet& reports) { return reports.errors > 0; }
 
 std::string format_text(const ReportSet& reports) {
   std::ostringstream out;

@@ -13,7 +13,7 @@ std::string format_text(const ReportSet& reports);
 std::string format_json(const ReportSet& reports);
 std::string format_sarif(const ReportSet& reports);
 
-// Whether any finding is an error (the report's exit status).
+// Whether the reports hold error findings that count for the exit status (fail_on).
 bool has_errors(const ReportSet& reports);
 
 }  // namespace lockwatch::cli

@@ -46,23 +46,36 @@ ReportSet read_reports(const std::vector<std::string>& paths) {
       if (!input) throw ReportError("cannot read " + file.string() + "; check its permissions");
       ++set.files;
       std::string text;
+      size_t unended_errors = 0;  // error findings since the last start, while no end is seen
       for (size_t line = 1; std::getline(input, text); ++line) {
         if (text.empty()) continue;
         nlohmann::json record = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
         require(record.is_object(), file, line, "not a JSON object");
         require(record.contains("type") && record["type"].is_string(), file, line, "no \"type\"");
         const std::string type = record["type"];
-        if (type == "start") ++set.processes;
+        if (type == "start") {
+          ++set.processes;
+          set.errors += unended_errors;  // the previous image of this process (exec) ended unseen
+          unended_errors = 0;
+        }
+        if (type == "end") {
+          require(record.contains("errors") && record["errors"].is_number_unsigned(), file, line,
+                  "an end record without a count of \"errors\"");
+          set.errors += record["errors"].get<size_t>();
+          unended_errors = 0;
+        }
         if (type != "finding") continue;
         for (const char* field : {"kind", "severity", "fingerprint", "message"}) {
           require(record.contains(field) && record[field].is_string(), file, line,
                   std::string("a finding without a string \"") + field + "\"");
         }
+        if (record["severity"] == "error") ++unended_errors;
         const std::string fingerprint = record["fingerprint"];
         auto [known, inserted] = by_fingerprint.emplace(fingerprint, set.findings.size());
         if (inserted) set.findings.push_back({std::move(record), 0});
         ++set.findings[known->second].occurrences;
       }
+      set.errors += unended_errors;
     }
   }
   return set;

@@ -26,6 +26,10 @@ struct ReportSet {
   std::vector<ReportedFinding> findings;  // in order of first appearance
   size_t processes = 0;                   // `start` records read
   size_t files = 0;
+  // Error findings that count for the exit status: each process's `end` record says how many
+  // of its findings were in fail_on; a process that ended without one (killed) counts its
+  // error-severity findings.
+  size_t errors = 0;
 };
 
 // Throws ReportError (one line: what, where, what to do) for a missing path, an unreadable
