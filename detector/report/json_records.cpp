@@ -104,12 +104,16 @@ std::string finding_record(const Finding& finding, const ResolvedStacks& stacks,
   return line(record);
 }
 
-std::string end_record(int exit_status, const std::map<std::string, size_t>& counts, size_t errors) {
+std::string end_record(int exit_status, const std::map<std::string, size_t>& counts,
+                       const std::map<std::string, size_t>& suppressed, size_t errors) {
   json findings = json::object();
   for (const auto& [kind, count] : counts) findings[kind] = count;
+  json suppressed_findings = json::object();
+  for (const auto& [kind, count] : suppressed) suppressed_findings[kind] = count;
   return line({{"type", "end"},
                {"exit_status", exit_status},
                {"findings", findings},
+               {"suppressed", suppressed_findings},
                {"errors", errors},
                {"time", utc_timestamp()}});
 }

@@ -16,6 +16,7 @@ inline constexpr const char* kLockwatchVersion = "0.1.0";
 std::string start_record(const ProcessInfo& process, const Options& options);
 std::string finding_record(const Finding& finding, const ResolvedStacks& stacks, const std::string& fingerprint,
                            const std::string& message);
-std::string end_record(int exit_status, const std::map<std::string, size_t>& counts, size_t errors);
+std::string end_record(int exit_status, const std::map<std::string, size_t>& counts,
+                       const std::map<std::string, size_t>& suppressed, size_t errors);
 
 }  // namespace lockwatch

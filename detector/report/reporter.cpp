@@ -4,13 +4,27 @@
 #include <unistd.h>
 
 #include "report/fingerprint.h"
+#include "report/diagnostics.h"
 #include "report/json_records.h"
 #include "report/resolved_stacks.h"
 #include "report/text_report.h"
 
 namespace lockwatch {
 
-Reporter::Reporter(const Options& options, const StackDepot& stacks) : options_(options), stacks_(stacks) {}
+namespace {
+
+Suppressions load_suppressions(const Options& options) {
+  if (options.suppressions.empty()) return {};
+  std::vector<std::string> errors;
+  Suppressions loaded = Suppressions::load(options.suppressions, errors);
+  for (const std::string& error : errors) diagnostic_error(error);
+  return loaded;
+}
+
+}  // namespace
+
+Reporter::Reporter(const Options& options, const StackDepot& stacks)
+    : options_(options), stacks_(stacks), suppressions_(load_suppressions(options)) {}
 
 void Reporter::start() {
   SpinLockGuard guard(lock_);
@@ -22,6 +36,7 @@ void Reporter::adopt_calling_process() {
   if (pid == process_) return;
   process_ = pid;
   counts_.clear();
+  suppressed_.clear();
   errors_.store(0, std::memory_order_relaxed);
   if (!options_.log_path.empty() && log_.open(options_.log_path)) {
     log_.write_line(start_record(ProcessInfo::current(), options_));
@@ -40,6 +55,12 @@ void Reporter::unlock_after_fork() {
 
 void Reporter::report(const Finding& finding) {
   ResolvedStacks stacks(finding, stacks_, symbolizer_);
+  if (suppressions_.size() > 0 && suppressions_.suppresses(finding, stacks)) {
+    SpinLockGuard guard(lock_);
+    adopt_calling_process();
+    ++suppressed_[finding.kind];
+    return;
+  }
   const std::string message = finding_message(finding);
   const std::string print = fingerprint(finding, stacks);
   const std::string record = finding_record(finding, stacks, print, message);
@@ -66,7 +87,7 @@ void Reporter::report(const Finding& finding) {
 void Reporter::finish(int exit_status) {
   SpinLockGuard guard(lock_);
   adopt_calling_process();
-  log_.write_line(end_record(exit_status, counts_, errors_.load(std::memory_order_relaxed)));
+  log_.write_line(end_record(exit_status, counts_, suppressed_, errors_.load(std::memory_order_relaxed)));
 }
 
 }  // namespace lockwatch

@@ -13,6 +13,7 @@
 #include "options.h"
 #include "report/process_info.h"
 #include "report/report_log.h"
+#include "report/suppressions.h"
 #include "report/symbolizer.h"
 #include "spin_lock.h"
 #include "stack_depot.h"
@@ -21,6 +22,7 @@ namespace lockwatch {
 
 class Reporter : public FindingSink {
  public:
+  // Loads the suppressions file named in `options` (errors go to the diagnostics).
   Reporter(const Options& options, const StackDepot& stacks);
 
   // Opens the log (when log_path is set) and writes the `start` record. A forked child is
@@ -48,6 +50,8 @@ class Reporter : public FindingSink {
   ReportLog log_;
   pid_t process_ = 0;  // the process counts_ and log_ belong to
   std::map<std::string, size_t> counts_;
+  std::map<std::string, size_t> suppressed_;
+  Suppressions suppressions_;
   std::atomic<size_t> errors_{0};
 };
 

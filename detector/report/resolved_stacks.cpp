@@ -26,3 +26,13 @@ const std::vector<SymbolizedFrame>& ResolvedStacks::frames(StackId id) const {
 }
 
 }  // namespace lockwatch
+
+namespace lockwatch {
+
+std::vector<const std::vector<SymbolizedFrame>*> ResolvedStacks::all() const {
+  std::vector<const std::vector<SymbolizedFrame>*> stacks;
+  for (const auto& [id, frames] : frames_) stacks.push_back(&frames);
+  return stacks;
+}
+
+}  // namespace lockwatch

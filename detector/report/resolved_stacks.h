@@ -16,6 +16,8 @@ class ResolvedStacks {
   ResolvedStacks(const Finding& finding, const StackDepot& depot, Symbolizer& symbolizer);
   // Empty for kNoStack.
   const std::vector<SymbolizedFrame>& frames(StackId id) const;
+  // Every stack of the finding.
+  std::vector<const std::vector<SymbolizedFrame>*> all() const;
 
  private:
   void resolve(StackId id, const StackDepot& depot, Symbolizer& symbolizer);

@@ -47,6 +47,7 @@ struct RunRequest {
   std::vector<std::string> options;  // key=value
   std::string log_path;
   std::string out;
+  std::string suppressions;
   int exitcode = -1;
   bool quiet = false;
   std::vector<std::string> command;
@@ -85,6 +86,11 @@ void prepare_environment(const RunRequest& request, const std::string& log_path)
   add_option("log_path=" + log_path);
   if (request.exitcode >= 0) add_option("exitcode=" + std::to_string(request.exitcode));
   if (request.quiet) add_option("quiet=1");
+  if (!request.suppressions.empty()) {
+    if (!separable(request.suppressions)) usage_error("--suppressions path holds ':' or white space");
+    std::error_code error;
+    add_option("suppressions=" + fs::absolute(request.suppressions, error).string());
+  }
   setenv("LD_PRELOAD", preload.c_str(), 1);
   setenv("LOCKWATCH_OPTIONS", options.c_str(), 1);
 }
@@ -199,6 +205,7 @@ int run_cli(int argc, char** argv) {
   run_command->add_option("--exitcode", request.exitcode, "exit status when errors are found (0: keep the program's)")
       ->check(CLI::Range(0, 255));
   run_command->add_flag("-q,--quiet", request.quiet, "no text report on stderr");
+  run_command->add_option("--suppressions", request.suppressions, "a suppressions file (kind:pattern lines)");
   run_command->add_option("command", request.command, "the command and its arguments, after --")->required();
   run_command->positionals_at_end();
   std::vector<std::string> report_paths;
