@@ -119,10 +119,13 @@ void Runtime::on_deadlock() {
       return;
     case OnDeadlock::abort:
       abort();
-    case OnDeadlock::exit:
+    case OnDeadlock::exit: {
       ++lockwatch_depth;  // for good: the process ends here
-      reporter_.finish(options_.exitcode);
-      _exit(options_.exitcode);
+      // A deadlocked process never ends as a success, even with exitcode=0.
+      const int status = options_.exitcode != 0 ? options_.exitcode : 66;
+      reporter_.finish(status);
+      _exit(status);
+    }
   }
 }
 

@@ -88,7 +88,34 @@ def main() -> int:
                                timeout=60)
         if clean.returncode != 3 or clean.stderr:
             fail(f"a clean command keeps its status and prints nothing: {clean.returncode} {clean.stderr!r}")
-    print("PASS: lockwatch report and lockwatch run")
+        # Baselines: the accepted findings pass, a new one fails, a fixed one is named.
+        baseline_path = os.path.join(directory, "baseline.json")
+        baseline = subprocess.run([cli, "baseline", run_directory], capture_output=True, text=True, timeout=60)
+        if baseline.returncode != 0:
+            fail(f"lockwatch baseline failed: {baseline.stderr}")
+        with open(baseline_path, "w") as output:
+            output.write(baseline.stdout)
+        accepted = subprocess.run([cli, "run", "--baseline", baseline_path, "--", samples[0]],
+                                  capture_output=True, text=True, timeout=60)
+        if accepted.returncode != 0 or "was not seen" not in accepted.stderr:
+            fail(f"a baselined finding must pass (0), and the baseline entry not seen must be named: "
+                 f"{accepted.returncode}\n{accepted.stderr}")
+        first_only = os.path.join(directory, "first-only.json")
+        with open(first_only, "w") as output:
+            entries = json.loads(baseline.stdout)
+            entries["findings"] = [f for f in entries["findings"] if f["fingerprint"] == merged["findings"][0]["fingerprint"]]
+            json.dump(entries, output)
+        new_finding = subprocess.run([cli, "report", "--baseline", first_only, directory], capture_output=True,
+                                     text=True, timeout=60)
+        if new_finding.returncode != 2:  # the corrupt file is still in the directory
+            fail(f"report over a directory with a corrupt file must still fail with 2: {new_finding.returncode}")
+        os.remove(os.path.join(directory, "corrupt.jsonl"))
+        new_finding = subprocess.run([cli, "report", "--baseline", first_only, directory], capture_output=True,
+                                     text=True, timeout=60)
+        if new_finding.returncode != 66 or "BASELINE:" not in new_finding.stdout:
+            fail(f"a finding not in the baseline must fail with 66, the accepted one be marked BASELINE: "
+                 f"{new_finding.returncode}\n{new_finding.stdout}")
+    print("PASS: lockwatch report, run and baseline")
     return 0
 
 

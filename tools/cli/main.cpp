@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <CLI/CLI.hpp>
 
+#include "baseline.h"
 #include "report_formats.h"
 #include "report_reader.h"
 
@@ -48,6 +49,7 @@ struct RunRequest {
   std::string log_path;
   std::string out;
   std::string suppressions;
+  std::string baseline;
   int exitcode = -1;
   bool quiet = false;
   std::vector<std::string> command;
@@ -56,6 +58,17 @@ struct RunRequest {
 [[noreturn]] void usage_error(const std::string& message) {
   std::cerr << "lockwatch: error: " << message << '\n';
   std::exit(kUsageError);
+}
+
+// Applies --baseline FILE (when given) to `reports`, and says on stderr which baseline entries
+// were not seen any more (fixed, or not exercised by this run).
+void apply_baseline_file(lockwatch::cli::ReportSet& reports, const std::string& baseline) {
+  if (baseline.empty()) return;
+  for (const lockwatch::cli::BaselineEntry& entry :
+       lockwatch::cli::apply_baseline(reports, lockwatch::cli::read_baseline(baseline))) {
+    std::cerr << "lockwatch: baseline entry " << entry.fingerprint << " (" << entry.kind
+              << ") was not seen: fixed, or not exercised; remove it from " << baseline << " when fixed\n";
+  }
 }
 
 // Sets LD_PRELOAD and LOCKWATCH_OPTIONS for `request`, with `log_path` as the report prefix.
@@ -84,7 +97,13 @@ void prepare_environment(const RunRequest& request, const std::string& log_path)
     usage_error("the report path '" + log_path + "' holds ':' or white space; choose a path without them");
   }
   add_option("log_path=" + log_path);
-  if (request.exitcode >= 0) add_option("exitcode=" + std::to_string(request.exitcode));
+  // With a baseline, each process keeps its own status and `run` alone decides, after the
+  // baseline has accepted what it accepts.
+  if (!request.baseline.empty()) {
+    add_option("exitcode=0");
+  } else if (request.exitcode >= 0) {
+    add_option("exitcode=" + std::to_string(request.exitcode));
+  }
   if (request.quiet) add_option("quiet=1");
   if (!request.suppressions.empty()) {
     if (!separable(request.suppressions)) usage_error("--suppressions path holds ':' or white space");
@@ -166,6 +185,12 @@ std::string run_directory(const RunRequest& request) {
     std::cerr << "lockwatch: error: " << error.what() << '\n';
     std::exit(command_status);
   }
+  try {
+    apply_baseline_file(reports, request.baseline);
+  } catch (const lockwatch::cli::ReportError& error) {
+    std::cerr << "lockwatch: error: " << error.what() << '\n';
+    std::exit(kUsageError);
+  }
   if (reports.findings.empty()) {
     if (request.out.empty()) fs::remove_all(directory);
     std::exit(command_status);
@@ -176,9 +201,10 @@ std::string run_directory(const RunRequest& request) {
   std::exit(lockwatch::cli::has_errors(reports) && exitcode != 0 ? exitcode : command_status);
 }
 
-int report(const std::vector<std::string>& paths, const std::string& format) {
+int report(const std::vector<std::string>& paths, const std::string& format, const std::string& baseline) {
   try {
-    const lockwatch::cli::ReportSet reports = lockwatch::cli::read_reports(paths);
+    lockwatch::cli::ReportSet reports = lockwatch::cli::read_reports(paths);
+    apply_baseline_file(reports, baseline);
     if (format == "json") {
       std::cout << lockwatch::cli::format_json(reports);
     } else if (format == "sarif") {
@@ -206,6 +232,7 @@ int run_cli(int argc, char** argv) {
       ->check(CLI::Range(0, 255));
   run_command->add_flag("-q,--quiet", request.quiet, "no text report on stderr");
   run_command->add_option("--suppressions", request.suppressions, "a suppressions file (kind:pattern lines)");
+  run_command->add_option("--baseline", request.baseline, "accept the findings of this baseline file; fail on new ones");
   run_command->add_option("command", request.command, "the command and its arguments, after --")->required();
   run_command->positionals_at_end();
   std::vector<std::string> report_paths;
@@ -214,6 +241,12 @@ int run_cli(int argc, char** argv) {
   report_command->add_option("paths", report_paths, "report files (.jsonl) or directories of them")->required();
   report_command->add_option("--format", report_format, "text, json or sarif")
       ->check(CLI::IsMember({"text", "json", "sarif"}));
+  std::string report_baseline;
+  report_command->add_option("--baseline", report_baseline, "accept the findings of this baseline file");
+  std::vector<std::string> baseline_paths;
+  CLI::App* baseline_command =
+      app.add_subcommand("baseline", "print a baseline of these reports' findings (save it, pass it as --baseline)");
+  baseline_command->add_option("paths", baseline_paths, "report files (.jsonl) or directories of them")->required();
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& help) {
@@ -224,7 +257,16 @@ int run_cli(int argc, char** argv) {
     return kUsageError;
   }
   if (run_command->parsed()) run(request);
-  if (report_command->parsed()) return report(report_paths, report_format);
+  if (report_command->parsed()) return report(report_paths, report_format, report_baseline);
+  if (baseline_command->parsed()) {
+    try {
+      std::cout << lockwatch::cli::baseline_text(lockwatch::cli::read_reports(baseline_paths));
+      return 0;
+    } catch (const lockwatch::cli::ReportError& error) {
+      std::cerr << "lockwatch: error: " << error.what() << '\n';
+      return kUsageError;
+    }
+  }
   return 0;
 }
 }  // namespace

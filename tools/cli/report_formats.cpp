@@ -55,14 +55,23 @@ std::string describe_frame(const json& frame) {
 
 }  // namespace
 
-bool has_errors(const ReportSet& reports) { return reports.errors > 0; }
+bool has_errors(const ReportSet& reports) {
+  if (reports.errors == 0) return false;
+  // With a baseline, only error findings it does not accept count.
+  const bool any_accepted = std::any_of(reports.findings.begin(), reports.findings.end(),
+                                        [](const ReportedFinding& finding) { return finding.accepted; });
+  if (!any_accepted) return true;
+  return std::any_of(reports.findings.begin(), reports.findings.end(), [](const ReportedFinding& finding) {
+    return !finding.accepted && finding.record.value("severity", "") == "error";
+  });
+}
 
 std::string format_text(const ReportSet& reports) {
   std::ostringstream out;
   for (const ReportedFinding& finding : reports.findings) {
     const json& record = finding.record;
-    out << (record.value("severity", "") == "error" ? "ERROR" : "WARNING") << ": " << record.value("message", "")
-        << "\n";
+    out << (finding.accepted ? "BASELINE" : record.value("severity", "") == "error" ? "ERROR" : "WARNING") << ": "
+        << record.value("message", "") << "\n";
     for (const json* stack : stacks_of(record)) {
       if (const json* frame = site_frame(*stack)) out << "  at " << describe_frame(*frame) << "\n";
     }

@@ -20,6 +20,7 @@ class ReportError : public std::runtime_error {
 struct ReportedFinding {
   nlohmann::json record;  // the first occurrence's `finding` record
   size_t occurrences = 0;
+  bool accepted = false;  // in the baseline: shown, but not an error
 };
 
 struct ReportSet {
