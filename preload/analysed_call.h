@@ -8,14 +8,16 @@
 #include <unistd.h>
 
 #include "call_site.h"
-#include "glibc_objects.h"
 #include "detector.h"
+#include "glibc_objects.h"
 #include "real_functions.h"
 #include "runtime.h"
 
 namespace lockwatch::preload {
 
-inline uintptr_t address_of(const volatile void* object) { return reinterpret_cast<uintptr_t>(object); }
+inline uintptr_t address_of(const volatile void* object) {
+  return reinterpret_cast<uintptr_t>(object);
+}
 
 // Runs `acquire(functions)` as the acquisition `request`; the lock counts as held when
 // `acquired(result)`. Around the call, the thread publishes that it waits for the lock (two
@@ -23,8 +25,8 @@ inline uintptr_t address_of(const volatile void* object) { return reinterpret_ca
 // never be granted (the thread holds the lock) is reported before the thread blocks, and
 // on_deadlock applies.
 template <typename Acquire, typename Acquired>
-__attribute__((always_inline)) inline int analysed_acquire(const Acquisition& request, CallSite site,
-                                                           Acquire&& acquire, Acquired&& acquired) {
+__attribute__((always_inline)) inline int analysed_acquire(const Acquisition& request, CallSite site, Acquire&& acquire,
+                                                           Acquired&& acquired) {
   ThreadState* thread = analysed_thread();
   if (thread == nullptr) return acquire(real());
   Detector& detector = Runtime::instance().detector();
@@ -52,7 +54,9 @@ inline int blocking_call(BlockingKind kind, uintptr_t object, Call&& call) {
   return call(resolved_functions);
 }
 
-inline bool pthread_acquired(int result) { return result == 0 || result == EOWNERDEAD; }
+inline bool pthread_acquired(int result) {
+  return result == 0 || result == EOWNERDEAD;
+}
 
 // A misuse report about the object at `address`, ready for evidence.
 inline MisuseReport misuse(const char* subkind, CallSite site, uintptr_t address, LockKind kind) {
@@ -100,14 +104,23 @@ inline int analysed_cond_wait(const void* condvar, pthread_mutex_t* mutex, CallS
       thread.blocked.end();
       detector.on_cond_wait_end(address_of(condvar));
       if (!reacquired) return;
-      detector.on_lock_requested(thread, {address_of(mutex), mutex_kind(mutex), LockMode::exclusive, true, true},
-                                 site);
+      detector.on_lock_requested(thread, {address_of(mutex), mutex_kind(mutex), LockMode::exclusive, true, true}, site);
       detector.on_lock_acquired(thread, address_of(mutex));
     }
   } end{detector, *thread, condvar, mutex, site};
   const int result = wait(resolved_functions);
   end.reacquired = reacquired(result);
   return result;
+}
+
+// A signal (`broadcast` false) or broadcast on `condvar` (pthread or C11): the wake is counted
+// (and cond_signal_unheld checked) before `wake(functions)` makes it.
+template <typename Wake>
+inline int analysed_cond_wake(const void* condvar, bool broadcast, CallSite site, Wake&& wake) {
+  ThreadState* thread = analysed_thread();
+  if (thread == nullptr) return wake(real());
+  Runtime::instance().detector().on_cond_signal(*thread, address_of(condvar), broadcast, site);
+  return wake(resolved_functions);
 }
 
 // An unlock of a mutex (pthread or C11) that the thread does not hold as far as lockwatch

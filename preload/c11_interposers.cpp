@@ -13,18 +13,21 @@ using namespace lockwatch::preload;
 
 namespace {
 
-pthread_mutex_t* as_pthread(mtx_t* mutex) { return reinterpret_cast<pthread_mutex_t*>(mutex); }
+pthread_mutex_t* as_pthread(mtx_t* mutex) {
+  return reinterpret_cast<pthread_mutex_t*>(mutex);
+}
 
 template <typename Acquire>
 inline int acquire_mtx(mtx_t* mutex, CallSite site, bool blocking, bool waits_forever, Acquire&& acquire) {
   pthread_mutex_t* mutex_memory = as_pthread(mutex);
   if (__builtin_expect(!mutex_kind_valid(mutex_memory), 0)) report_not_a_mutex(mutex_memory, site);
-  return analysed_acquire(
-      {address_of(mutex), mutex_kind(mutex_memory), LockMode::exclusive, blocking, waits_forever}, site, acquire,
-      [](int result) { return result == thrd_success; });
+  return analysed_acquire({address_of(mutex), mutex_kind(mutex_memory), LockMode::exclusive, blocking, waits_forever},
+                          site, acquire, [](int result) { return result == thrd_success; });
 }
 
-bool c11_wait_reacquired(int result) { return result == thrd_success || result == thrd_timedout; }
+bool c11_wait_reacquired(int result) {
+  return result == thrd_success || result == thrd_timedout;
+}
 
 }  // namespace
 
@@ -34,8 +37,7 @@ __attribute__((visibility("default"))) int mtx_init(mtx_t* mutex, int type) {
   const CallSite site = LOCKWATCH_CALL_SITE();
   const int result = real().c11_mtx_init(mutex, type);
   if (ThreadState* thread = analysed_thread(); thread != nullptr && result == thrd_success) {
-    Runtime::instance().detector().on_lock_initialized(*thread, address_of(mutex), mutex_kind(as_pthread(mutex)),
-                                                       site);
+    Runtime::instance().detector().on_lock_initialized(*thread, address_of(mutex), mutex_kind(as_pthread(mutex)), site);
   }
   return result;
 }
@@ -79,28 +81,20 @@ __attribute__((visibility("default"))) int cnd_wait(cnd_t* condvar, mtx_t* mutex
 }
 
 __attribute__((visibility("default"))) int cnd_timedwait(cnd_t* condvar, mtx_t* mutex,
-                                                          const struct timespec* deadline) {
+                                                         const struct timespec* deadline) {
   return analysed_cond_wait(
       condvar, as_pthread(mutex), LOCKWATCH_CALL_SITE(),
       [&](const RealFunctions& f) { return f.c11_cnd_timedwait(condvar, mutex, deadline); }, c11_wait_reacquired);
 }
 
 __attribute__((visibility("default"))) int cnd_signal(cnd_t* condvar) {
-  const CallSite site = LOCKWATCH_CALL_SITE();
-  if (ThreadState* thread = analysed_thread()) {
-    Runtime::instance().detector().on_cond_signal(*thread, address_of(condvar), false, site);
-    return resolved_functions.c11_cnd_signal(condvar);
-  }
-  return real().c11_cnd_signal(condvar);
+  return analysed_cond_wake(condvar, false, LOCKWATCH_CALL_SITE(),
+                            [&](const RealFunctions& f) { return f.c11_cnd_signal(condvar); });
 }
 
 __attribute__((visibility("default"))) int cnd_broadcast(cnd_t* condvar) {
-  const CallSite site = LOCKWATCH_CALL_SITE();
-  if (ThreadState* thread = analysed_thread()) {
-    Runtime::instance().detector().on_cond_signal(*thread, address_of(condvar), true, site);
-    return resolved_functions.c11_cnd_broadcast(condvar);
-  }
-  return real().c11_cnd_broadcast(condvar);
+  return analysed_cond_wake(condvar, true, LOCKWATCH_CALL_SITE(),
+                            [&](const RealFunctions& f) { return f.c11_cnd_broadcast(condvar); });
 }
 
 __attribute__((visibility("default"))) int thrd_join(thrd_t thread, int* result) {

@@ -12,7 +12,9 @@ using namespace lockwatch::preload;
 
 namespace {
 
-bool pthread_wait_reacquired(int result) { return result == 0 || result == ETIMEDOUT || result == EOWNERDEAD; }
+bool pthread_wait_reacquired(int result) {
+  return result == 0 || result == ETIMEDOUT || result == EOWNERDEAD;
+}
 
 // destroy or init of a condvar that threads wait on: they are cut off.
 void check_condvar_busy(const char* subkind, pthread_cond_t* condvar, CallSite site) {
@@ -51,21 +53,13 @@ __attribute__((visibility("default"))) int pthread_cond_clockwait(pthread_cond_t
 }
 
 __attribute__((visibility("default"))) int pthread_cond_signal(pthread_cond_t* condvar) {
-  const CallSite site = LOCKWATCH_CALL_SITE();
-  if (ThreadState* thread = analysed_thread()) {
-    Runtime::instance().detector().on_cond_signal(*thread, address_of(condvar), false, site);
-    return resolved_functions.cond_signal(condvar);
-  }
-  return real().cond_signal(condvar);
+  return analysed_cond_wake(condvar, false, LOCKWATCH_CALL_SITE(),
+                            [&](const RealFunctions& f) { return f.cond_signal(condvar); });
 }
 
 __attribute__((visibility("default"))) int pthread_cond_broadcast(pthread_cond_t* condvar) {
-  const CallSite site = LOCKWATCH_CALL_SITE();
-  if (ThreadState* thread = analysed_thread()) {
-    Runtime::instance().detector().on_cond_signal(*thread, address_of(condvar), true, site);
-    return resolved_functions.cond_broadcast(condvar);
-  }
-  return real().cond_broadcast(condvar);
+  return analysed_cond_wake(condvar, true, LOCKWATCH_CALL_SITE(),
+                            [&](const RealFunctions& f) { return f.cond_broadcast(condvar); });
 }
 
 __attribute__((visibility("default"))) int pthread_cond_init(pthread_cond_t* condvar,
