@@ -14,9 +14,10 @@ namespace lockwatch {
 Detector::Detector(const Options& options, FindingSink& sink)
     : stack_depth_(options.stack_depth), sink_(sink), report_signal_unheld_(options.signal_unheld) {}
 
-void Detector::attach_thread(ThreadState& thread, pid_t tid) {
+void Detector::attach_thread(ThreadState& thread, pid_t tid, uintptr_t self) {
   thread.number = next_thread_number_.fetch_add(1, std::memory_order_relaxed);
   thread.tid = tid;
+  thread.self = self;
   threads_.add(thread);
 }
 
@@ -34,6 +35,7 @@ bool Detector::detach_thread(ThreadState& thread, bool (*outlives_owner)(const H
   }
   // Its locks stay held for good: the thread stays listed (not blocked, never again), so the
   // wait-for graph still sees who holds them.
+  thread.exited.store(true, std::memory_order_release);
   // Ending while holding locks: every thread that waits for them now waits forever.
   MisuseReport report;
   report.subkind = "exit_holding";
@@ -191,6 +193,7 @@ void Detector::on_cond_wait_end(uintptr_t condvar) {
 
 void Detector::on_cond_signal(ThreadState& thread, uintptr_t condvar, bool broadcast, CallSite site) {
   InsideLockwatch inside;
+  thread.signals.remember(condvar);
   waits_.wake(condvar, broadcast);
   if (!report_signal_unheld_) return;
   const WaitTable::Binding binding = waits_.binding(condvar);
@@ -203,34 +206,6 @@ void Detector::on_cond_signal(ThreadState& thread, uintptr_t condvar, bool broad
   report.add_object(condvar, LockKind::condvar);
   report.add_object(mutex, LockKind::mutex);
   report_misuse(thread, report);
-}
-
-bool Detector::check_for_deadlock() {
-  if (deadlock_reported_) return false;
-  std::vector<DeadlockLink> links;
-  if (!wait_for_.find_stable_cycle(threads_, links)) return false;
-  deadlock_reported_ = true;
-  try {
-    Finding finding;
-    finding.kind = "deadlock";
-    finding.severity = Severity::error;
-    for (const DeadlockLink& link : links) {
-      LockInfo info{};
-      const LockId lock = locks_.find(link.held);
-      const bool known = lock.valid() && locks_.info(lock, info);
-      finding.locks.push_back({link.held, link.held_kind, known ? info.first_use : kNoStack});
-      finding.threads.push_back({link.thread, link.tid});
-    }
-    for (size_t i = 0; i < links.size(); ++i) {
-      // Thread i holds lock i (which thread i-1 waits for) and waits for lock i+1.
-      finding.cycle.push_back({i, (i + 1) % links.size(), LockMode::exclusive, LockMode::exclusive, links[i].thread,
-                               links[i].held_stack, links[i].waiting_at});
-    }
-    sink_.report(finding);
-  } catch (...) {
-    // Reporting allocates; if memory runs out the finding is lost, never the host program.
-  }
-  return true;
 }
 
 bool Detector::find_acquisition(pid_t tid, uintptr_t address, MisuseReport::Related& out) {

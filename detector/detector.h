@@ -27,7 +27,6 @@
 #include "stack_depot.h"
 #include "thread_directory.h"
 #include "thread_state.h"
-#include "wait_for_graph.h"
 
 namespace lockwatch {
 
@@ -52,8 +51,8 @@ class Detector {
   Detector(const Detector&) = delete;
   Detector& operator=(const Detector&) = delete;
 
-  // Thread-safe. Gives `thread` (zero-filled memory) its number and tid and lists it.
-  void attach_thread(ThreadState& thread, pid_t tid);
+  // Thread-safe. Gives `thread` (zero-filled memory) its number, tid and pthread_t and lists it.
+  void attach_thread(ThreadState& thread, pid_t tid, uintptr_t self);
   // Thread-safe. `thread` is ending: reports the locks it still holds (exit_holding), except
   // those for which `outlives_owner(held)` says the owner's death is part of their design
   // (robust mutexes: the next locker gets EOWNERDEAD). True when it holds others: it then
@@ -135,9 +134,6 @@ class Detector {
   void on_barrier_wait_begin(ThreadState& thread, uintptr_t barrier, uint32_t count, CallSite site);
   void on_barrier_wait_end(uintptr_t barrier);
 
-  // Watchdog thread only. Looks for threads deadlocked now (a cycle in the wait-for graph,
-  // seen on two consecutive looks) and reports it once; true when it did.
-  bool check_for_deadlock();
 
   // Reports a misuse of the synchronization API made by `thread` at `report.site`, once
   // per code path (subkind and stack).
@@ -162,6 +158,8 @@ class Detector {
   void forget_other_threads(ThreadState& survivor) { threads_.keep_only(survivor); }
 
   const StackDepot& stacks() const { return stacks_; }
+  StackDepot& stacks() { return stacks_; }
+  ThreadDirectory& threads() { return threads_; }
   const LockRegistry& locks() const { return locks_; }
   const LockOrderGraph& graph() const { return graph_; }
 
@@ -179,6 +177,7 @@ class Detector {
     staged.address = address;
     staged.lock = lock;
     staged.acquired_at = stack;
+    staged.serial = ++thread.acquisitions;
     staged.kind = kind;
     staged.mode = mode;
   }
@@ -206,8 +205,6 @@ class Detector {
   bool report_signal_unheld_;
   WaitTable waits_;
   ThreadDirectory threads_;
-  WaitForGraph wait_for_;       // the watchdog thread's
-  bool deadlock_reported_ = false;  // the watchdog thread's
   DestroyedLocks destroyed_;
   SpinLock reported_misuse_lock_;
   std::vector<uint64_t, InternalStlAllocator<uint64_t>> reported_misuse_;  // subkind x stack

@@ -45,6 +45,29 @@ struct FindingRelated {
   StackId stack;
 };
 
+// A lock a thread holds, as a watchdog report shows it.
+struct FindingHeldLock {
+  uintptr_t address;
+  LockKind kind;
+  LockMode mode;
+  StackId acquired_at;
+  uint64_t held_ms;  // at least this long (the watchdog's resolution is watchdog_ms)
+};
+
+// One thread in a watchdog report or dump: what it does now, where, and what it holds.
+struct FindingThreadDump {
+  uint32_t number;
+  pid_t tid;
+  std::string state;      // "running", "exited", or what it is blocked in: "lock", "condition_wait", ...
+  bool timed = false;     // the blocking call has a timeout
+  uintptr_t object = 0;   // what it is blocked on (a lock, condvar, barrier, semaphore)
+  uint32_t joins = 0;     // the thread it joins, when lockwatch knows it
+  uint64_t blocked_ms = 0;
+  StackId stack = kNoStack;
+  std::string stack_source;  // how `stack` was taken: see ThreadSampler
+  std::vector<FindingHeldLock> held;
+};
+
 struct Finding {
   std::string kind;  // an exact SPEC kind: "lock_order_inversion", "misuse", ...
   std::string subkind;
@@ -55,13 +78,21 @@ struct Finding {
   uint32_t thread = 0;                  // misuse: the thread that made the bad call
   StackId stack = kNoStack;             // misuse: the bad call
   std::vector<FindingRelated> related;  // misuse: evidence
+  std::vector<FindingThreadDump> dump;  // watchdog findings: the threads involved, now
+  uint64_t duration_ms = 0;             // stall: blocked this long; long_hold: held this long
 };
+
+
 
 class FindingSink {
  public:
   virtual ~FindingSink() = default;
   // Called outside every detector lock, on the thread that made the finding.
   virtual void report(const Finding& finding) = 0;
+  // Watchdog thread. A thread dump asked for from outside (not a finding).
+  virtual void report_dump(const std::vector<FindingThreadDump>& threads) = 0;
+  // Watchdog thread. `finding`, a long_hold reported earlier, ended after `held_ms`.
+  virtual void report_long_hold_end(const Finding& finding, uint64_t held_ms) = 0;
 };
 
 }  // namespace lockwatch

@@ -89,6 +89,14 @@ class Parser {
       parse_flag(key, value, o.quiet);
     } else if (key == "signal_unheld") {
       parse_flag(key, value, o.signal_unheld);
+    } else if (key == "sample_signal") {
+      // 0, or a real-time signal glibc leaves to programs (SIGRTMIN is 34 with glibc).
+      int signal = 0;
+      if (parse_integer(value, 0, 64, signal) && (signal == 0 || signal >= 34)) {
+        o.sample_signal = signal;
+      } else {
+        fail(key, value, std::to_string(defaults.sample_signal));
+      }
     } else {
       result_.errors.push_back(fmt::format("unknown option '{}' in LOCKWATCH_OPTIONS; using the defaults", key));
     }
@@ -153,6 +161,7 @@ std::vector<std::pair<std::string, std::string>> Options::describe() const {
       {"stack_depth", std::to_string(stack_depth)},
       {"quiet", quiet ? "1" : "0"},
       {"signal_unheld", signal_unheld ? "1" : "0"},
+      {"sample_signal", std::to_string(sample_signal)},
   };
 }
 

@@ -34,6 +34,9 @@ struct Options {
   uint32_t stack_depth = 32;
   bool quiet = false;
   bool signal_unheld = false;  // report cond_signal_unheld warnings
+  // The real-time signal that samples a thread's stack for the watchdog and carries
+  // `lockwatch dump` requests; 0: none (stacks of threads outside lock calls are scanned).
+  int sample_signal = 61;  // SIGRTMAX-3 with glibc
 
   // Every option as it is in force, for the `start` record: key and printed value.
   std::vector<std::pair<std::string, std::string>> describe() const;

@@ -19,6 +19,7 @@ struct HeldLock {
   uintptr_t address;
   LockId lock;  // invalid until first needed (see Detector::on_lock_requested)
   StackId acquired_at;
+  uint32_t serial;  // the thread's acquisition count when taken: tells a re-acquisition apart
   LockKind kind;
   LockMode mode;
 };
@@ -53,21 +54,50 @@ struct KnownEdgeCache {
 // What a thread is blocked in right now: written by the thread around its blocking calls
 // (a lock only once a try-lock has failed), read by the watchdog thread (hence the atomics).
 // `lock` waits forever; `timed_lock` (a timed or try request) gives up by itself, so it can
-// never be part of a deadlock.
+// never be part of a deadlock; other waits with a timeout carry the `timed` bit.
 enum class BlockingKind : uint8_t { none, lock, timed_lock, condition_wait, join, barrier, semaphore };
 
-// One word, one store on each side of a lock call: the object (a lock, condvar, barrier,
-// semaphore, or joined pthread_t; user-space values fit in 56 bits) and the kind on top.
+// One word, one store on each side of a blocking call: the object (a lock, condvar, barrier,
+// semaphore, or joined pthread_t; user-space values fit in 55 bits), the timed bit and the kind
+// on top. `episodes` counts the calls, so the watchdog tells one long wait from two short ones
+// on the same object.
 struct BlockingOperation {
   std::atomic<uint64_t> word;
+  std::atomic<uint32_t> episodes;
 
-  void begin(BlockingKind what, uintptr_t on) {
-    // User-space addresses (and pthread_t values) stay below 2^56 on Linux.
-    word.store((uint64_t{static_cast<uint8_t>(what)} << 56) | on, std::memory_order_release);
+  void begin(BlockingKind what, uintptr_t on, bool timed = false) {
+    episodes.store(episodes.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    word.store((uint64_t{static_cast<uint8_t>(what)} << 56) | (timed ? kTimedBit : 0) | on, std::memory_order_release);
   }
   void end() { word.store(0, std::memory_order_release); }
 
-  static constexpr uint64_t kObjectMask = (uint64_t{1} << 56) - 1;
+  static BlockingKind kind(uint64_t word) { return static_cast<BlockingKind>(word >> 56); }
+  static uintptr_t object(uint64_t word) { return static_cast<uintptr_t>(word & kObjectMask); }
+  static bool timed(uint64_t word) { return (word & kTimedBit) != 0; }
+
+  static constexpr uint64_t kTimedBit = uint64_t{1} << 55;
+  static constexpr uint64_t kObjectMask = kTimedBit - 1;
+};
+
+// The last condition variables a thread signalled or broadcast: the watchdog's guess at who
+// would wake a waiter (used only to explain a hang that is already certain).
+struct RecentSignals {
+  static constexpr size_t kEntries = 4;
+  std::atomic<uintptr_t> condvars[kEntries];
+  uint32_t next;
+
+  void remember(uintptr_t condvar) {
+    for (const auto& known : condvars) {
+      if (known.load(std::memory_order_relaxed) == condvar) return;
+    }
+    condvars[next++ % kEntries].store(condvar, std::memory_order_relaxed);
+  }
+  bool contains(uintptr_t condvar) const {
+    for (const auto& known : condvars) {
+      if (known.load(std::memory_order_relaxed) == condvar) return true;
+    }
+    return false;
+  }
 };
 
 struct ThreadState {
@@ -77,10 +107,14 @@ struct ThreadState {
   uint32_t number;  // 1, 2, ... in the order lockwatch first saw the threads; never reused
   pid_t tid;
   uint32_t held_count;
+  uint32_t acquisitions;        // numbers HeldLock::serial
   uint32_t untracked_held;      // acquisitions past kMaxHeld, not tracked
   HeldLock held[kMaxHeld + 1];  // the last slot stages a request past kMaxHeld
   KnownEdgeCache known_edges;
   AcquisitionSiteCache sites;
+  uintptr_t self;                // its pthread_t, which joins name it by
+  std::atomic<bool> exited;      // ended, still listed because it holds locks for good
+  RecentSignals signals;
   ThreadState* next_listed;  // ThreadDirectory's list
   ThreadState* previous_listed;
 };

@@ -40,17 +40,18 @@ __attribute__((always_inline)) inline int analysed_acquire(const Acquisition& re
   return result;
 }
 
-// Runs `call(functions)` as a blocking operation of the calling thread; the record is cleared
+// Runs `call(functions)` as a blocking operation of the calling thread (`timed`: it gives up
+// by itself at a deadline); the record is cleared
 // however the call ends (cancellation unwinds through here).
 template <typename Call>
-inline int blocking_call(BlockingKind kind, uintptr_t object, Call&& call) {
+inline int blocking_call(BlockingKind kind, uintptr_t object, bool timed, Call&& call) {
   ThreadState* thread = analysed_thread();
   if (thread == nullptr) return call(real());
   struct Unblock {
     ThreadState& thread;
     ~Unblock() { thread.blocked.end(); }
   } unblock{*thread};
-  thread->blocked.begin(kind, object);
+  thread->blocked.begin(kind, object, timed);
   return call(resolved_functions);
 }
 
@@ -79,18 +80,19 @@ inline void add_owner_evidence(MisuseReport& report, pid_t owner, uintptr_t addr
 
 namespace lockwatch::preload {
 
-// A condition wait on `condvar` with the mutex at `mutex` (pthread or C11: same layout).
+// A condition wait on `condvar` with the mutex at `mutex` (pthread or C11: same layout),
+// `timed` when it has a deadline.
 // `reacquired(result)`: the wait returned with the mutex locked again (success or timeout),
 // which counts as a new acquisition: the edges it makes count like any others.
 template <typename Wait, typename Reacquired>
-inline int analysed_cond_wait(const void* condvar, pthread_mutex_t* mutex, CallSite site, Wait&& wait,
+inline int analysed_cond_wait(const void* condvar, pthread_mutex_t* mutex, bool timed, CallSite site, Wait&& wait,
                               Reacquired&& reacquired) {
   ThreadState* thread = analysed_thread();
   if (thread == nullptr) return wait(real());
   Detector& detector = Runtime::instance().detector();
   const bool owned = mutex_locked(mutex) && mutex_owner(mutex) == thread->tid;
   detector.on_cond_wait_begin(*thread, address_of(condvar), address_of(mutex), mutex_kind(mutex), owned, site);
-  thread->blocked.begin(BlockingKind::condition_wait, address_of(condvar));
+  thread->blocked.begin(BlockingKind::condition_wait, address_of(condvar), timed);
   // Ends the wait however the call ends: a thread cancelled in the wait leaves it by forced
   // unwinding, with the mutex locked again (its cleanup handlers run after this).
   struct WaitEnd {

@@ -27,9 +27,9 @@ void check_self_join(pthread_t target, CallSite site) {
 namespace {
 
 template <typename Join>
-inline int analysed_join(pthread_t target, CallSite site, Join&& join) {
+inline int analysed_join(pthread_t target, bool timed, CallSite site, Join&& join) {
   check_self_join(target, site);
-  return blocking_call(BlockingKind::join, static_cast<uintptr_t>(target), join);
+  return blocking_call(BlockingKind::join, static_cast<uintptr_t>(target), timed, join);
 }
 
 }  // namespace
@@ -37,18 +37,19 @@ inline int analysed_join(pthread_t target, CallSite site, Join&& join) {
 extern "C" {
 
 __attribute__((visibility("default"))) int pthread_join(pthread_t thread, void** result) {
-  return analysed_join(thread, LOCKWATCH_CALL_SITE(), [&](const RealFunctions& f) { return f.join(thread, result); });
+  return analysed_join(thread, false, LOCKWATCH_CALL_SITE(),
+                       [&](const RealFunctions& f) { return f.join(thread, result); });
 }
 
 __attribute__((visibility("default"))) int pthread_timedjoin_np(pthread_t thread, void** result,
                                                                 const struct timespec* deadline) {
-  return analysed_join(thread, LOCKWATCH_CALL_SITE(),
+  return analysed_join(thread, deadline != nullptr, LOCKWATCH_CALL_SITE(),
                        [&](const RealFunctions& f) { return f.timedjoin(thread, result, deadline); });
 }
 
 __attribute__((visibility("default"))) int pthread_clockjoin_np(pthread_t thread, void** result, clockid_t clock,
                                                                 const struct timespec* deadline) {
-  return analysed_join(thread, LOCKWATCH_CALL_SITE(),
+  return analysed_join(thread, deadline != nullptr, LOCKWATCH_CALL_SITE(),
                        [&](const RealFunctions& f) { return f.clockjoin(thread, result, clock, deadline); });
 }
 
@@ -63,7 +64,7 @@ __attribute__((visibility("default"))) int pthread_barrier_wait(pthread_barrier_
     uintptr_t barrier;
     ~WaitEnd() { detector.on_barrier_wait_end(barrier); }
   } end{detector, address_of(barrier)};
-  return blocking_call(BlockingKind::barrier, address_of(barrier),
+  return blocking_call(BlockingKind::barrier, address_of(barrier), false,
                        [&](const RealFunctions& f) { return f.barrier_wait(barrier); });
 }
 
@@ -81,18 +82,18 @@ __attribute__((visibility("default"))) int pthread_barrier_destroy(pthread_barri
 }
 
 __attribute__((visibility("default"))) int sem_wait(sem_t* semaphore) {
-  return blocking_call(BlockingKind::semaphore, address_of(semaphore),
+  return blocking_call(BlockingKind::semaphore, address_of(semaphore), false,
                        [&](const RealFunctions& f) { return f.sem_wait(semaphore); });
 }
 
 __attribute__((visibility("default"))) int sem_timedwait(sem_t* semaphore, const struct timespec* deadline) {
-  return blocking_call(BlockingKind::semaphore, address_of(semaphore),
+  return blocking_call(BlockingKind::semaphore, address_of(semaphore), true,
                        [&](const RealFunctions& f) { return f.sem_timedwait(semaphore, deadline); });
 }
 
 __attribute__((visibility("default"))) int sem_clockwait(sem_t* semaphore, clockid_t clock,
                                                          const struct timespec* deadline) {
-  return blocking_call(BlockingKind::semaphore, address_of(semaphore),
+  return blocking_call(BlockingKind::semaphore, address_of(semaphore), true,
                        [&](const RealFunctions& f) { return f.sem_clockwait(semaphore, clock, deadline); });
 }
 

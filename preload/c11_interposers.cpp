@@ -76,14 +76,14 @@ __attribute__((visibility("default"))) int mtx_unlock(mtx_t* mutex) {
 
 __attribute__((visibility("default"))) int cnd_wait(cnd_t* condvar, mtx_t* mutex) {
   return analysed_cond_wait(
-      condvar, as_pthread(mutex), LOCKWATCH_CALL_SITE(),
+      condvar, as_pthread(mutex), false, LOCKWATCH_CALL_SITE(),
       [&](const RealFunctions& f) { return f.c11_cnd_wait(condvar, mutex); }, c11_wait_reacquired);
 }
 
 __attribute__((visibility("default"))) int cnd_timedwait(cnd_t* condvar, mtx_t* mutex,
                                                          const struct timespec* deadline) {
   return analysed_cond_wait(
-      condvar, as_pthread(mutex), LOCKWATCH_CALL_SITE(),
+      condvar, as_pthread(mutex), deadline != nullptr, LOCKWATCH_CALL_SITE(),
       [&](const RealFunctions& f) { return f.c11_cnd_timedwait(condvar, mutex, deadline); }, c11_wait_reacquired);
 }
 
@@ -99,7 +99,7 @@ __attribute__((visibility("default"))) int cnd_broadcast(cnd_t* condvar) {
 
 __attribute__((visibility("default"))) int thrd_join(thrd_t thread, int* result) {
   check_self_join(thread, LOCKWATCH_CALL_SITE());
-  return blocking_call(BlockingKind::join, static_cast<uintptr_t>(thread),
+  return blocking_call(BlockingKind::join, static_cast<uintptr_t>(thread), false,
                        [&](const RealFunctions& f) { return f.c11_thrd_join(thread, result); });
 }
 

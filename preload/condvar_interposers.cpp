@@ -33,21 +33,21 @@ extern "C" {
 
 __attribute__((visibility("default"))) int pthread_cond_wait(pthread_cond_t* condvar, pthread_mutex_t* mutex) {
   return analysed_cond_wait(
-      condvar, mutex, LOCKWATCH_CALL_SITE(), [&](const RealFunctions& f) { return f.cond_wait(condvar, mutex); },
+      condvar, mutex, false, LOCKWATCH_CALL_SITE(), [&](const RealFunctions& f) { return f.cond_wait(condvar, mutex); },
       pthread_wait_reacquired);
 }
 
 __attribute__((visibility("default"))) int pthread_cond_timedwait(pthread_cond_t* condvar, pthread_mutex_t* mutex,
                                                                   const struct timespec* deadline) {
   return analysed_cond_wait(
-      condvar, mutex, LOCKWATCH_CALL_SITE(),
+      condvar, mutex, deadline != nullptr, LOCKWATCH_CALL_SITE(),
       [&](const RealFunctions& f) { return f.cond_timedwait(condvar, mutex, deadline); }, pthread_wait_reacquired);
 }
 
 __attribute__((visibility("default"))) int pthread_cond_clockwait(pthread_cond_t* condvar, pthread_mutex_t* mutex,
                                                                   clockid_t clock, const struct timespec* deadline) {
   return analysed_cond_wait(
-      condvar, mutex, LOCKWATCH_CALL_SITE(),
+      condvar, mutex, deadline != nullptr, LOCKWATCH_CALL_SITE(),
       [&](const RealFunctions& f) { return f.cond_clockwait(condvar, mutex, clock, deadline); },
       pthread_wait_reacquired);
 }

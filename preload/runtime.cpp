@@ -14,6 +14,8 @@
 #include "internal_allocator.h"
 #include "real_functions.h"
 #include "report/diagnostics.h"
+#include "signal_sampler.h"
+#include "watchdog.h"
 
 namespace lockwatch::preload {
 
@@ -56,6 +58,7 @@ void Runtime::initialize() {
   pthread_key_create(&runtime->thread_exit_key_, &Runtime::on_thread_exit);
   pthread_atfork(&Runtime::before_fork, &Runtime::after_fork, &Runtime::after_fork_in_child);
   on_exit(&Runtime::on_process_exit, nullptr);
+  SignalSampler::install(runtime->options_.sample_signal);
   runtime->reporter_.start();
   running_.store(true, std::memory_order_release);
 }
@@ -65,7 +68,8 @@ ThreadState* Runtime::attach_current_thread() {
   InsideLockwatch inside;
   Runtime& runtime = instance();
   auto* state = static_cast<ThreadState*>(internal_allocate(sizeof(ThreadState)));
-  runtime.detector_.attach_thread(*state, static_cast<pid_t>(syscall(SYS_gettid)));
+  runtime.detector_.attach_thread(*state, static_cast<pid_t>(syscall(SYS_gettid)),
+                                  static_cast<uintptr_t>(pthread_self()));
   current_thread_state = state;
   pthread_setspecific(runtime.thread_exit_key_, state);
   if (state->number >= 2) runtime.start_watchdog_once();
@@ -95,9 +99,19 @@ void* Runtime::run_watchdog(void* self) {
   auto* runtime = static_cast<Runtime*>(self);
   const timespec period{static_cast<time_t>(runtime->options_.watchdog_ms / 1000),
                         static_cast<long>(runtime->options_.watchdog_ms % 1000) * 1'000'000L};
+  Watchdog watchdog(runtime->options_, runtime->detector_, runtime->reporter_);
+  SignalSampler sampler;
   for (;;) {
     nanosleep(&period, nullptr);
-    if (runtime->detector_.check_for_deadlock()) runtime->on_deadlock();
+    timespec now{};
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    const uint64_t now_ms = static_cast<uint64_t>(now.tv_sec) * 1000 + static_cast<uint64_t>(now.tv_nsec) / 1'000'000;
+    try {
+      if (SignalSampler::take_dump_request()) watchdog.dump(now_ms, sampler);
+      if (watchdog.look(now_ms, sampler) != Watchdog::Verdict::none) runtime->on_deadlock();
+    } catch (...) {
+      // Out of memory while reporting: the finding is lost, never the host program.
+    }
   }
   return nullptr;
 }

@@ -32,7 +32,7 @@ class Runtime {
   Detector& detector() { return detector_; }
 
   // A deadlock was reported (a thread asked for a lock it holds, or the watchdog found a
-  // cycle of blocked threads): the on_deadlock option decides: exit (with exitcode, after the
+  // cycle of blocked threads, or a hang): the on_deadlock option decides: exit (with exitcode, after the
   // `end` record), abort, or continue (the process stays hung, as it would without lockwatch).
   void on_deadlock();
 
@@ -48,7 +48,8 @@ class Runtime {
   static void after_fork();
   static void after_fork_in_child();
   // The watchdog thread: started with the process's second thread (one thread alone cannot
-  // deadlock with another), it looks every watchdog_ms for a cycle of blocked threads.
+  // deadlock with another), it looks every watchdog_ms at every thread (watchdog.h) and
+  // serves thread dumps asked for with the sample signal.
   void start_watchdog_once();
   static void* run_watchdog(void*);
 

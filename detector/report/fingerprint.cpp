@@ -50,6 +50,17 @@ std::string fingerprint(const Finding& finding, const ResolvedStacks& stacks) {
   std::string text = finding.kind + "/" + finding.subkind;
   for (const std::string& edge : edges) text += "|" + edge;
   if (finding.stack != kNoStack) text += "|" + site_signature(stacks.frames(finding.stack));
+  // A stall is its blocked site and where the owners took the lock.
+  if (finding.kind == "stall") {
+    for (const FindingRelated& related : finding.related) text += "|" + site_signature(stacks.frames(related.stack));
+  }
+  // A deadlock through joins or condvars, or a hang: the set of sites the threads are at.
+  if (edges.empty() && (finding.kind == "deadlock" || finding.kind == "hang")) {
+    std::vector<std::string> sites;
+    for (const FindingThreadDump& thread : finding.dump) sites.push_back(site_signature(stacks.frames(thread.stack)));
+    std::sort(sites.begin(), sites.end());
+    for (const std::string& site : sites) text += "|" + site;
+  }
   return fmt::format("{:016x}", fnv1a(text));
 }
 

@@ -34,6 +34,32 @@ json frames_json(const std::vector<SymbolizedFrame>& frames) {
   return out;
 }
 
+json thread_dump_json(const std::vector<FindingThreadDump>& threads, const ResolvedStacks& stacks) {
+  json out = json::array();
+  for (const FindingThreadDump& thread : threads) {
+    json entry = {{"id", thread.number}, {"tid", thread.tid}, {"state", thread.state}};
+    if (thread.object != 0) {
+      json waits = {{"what", thread.state}, {"address", hex(thread.object)}, {"timed", thread.timed},
+                    {"blocked_ms", thread.blocked_ms}};
+      if (thread.joins != 0) waits["thread"] = thread.joins;
+      entry["waits"] = std::move(waits);
+    }
+    entry["stack"] = frames_json(stacks.frames(thread.stack));
+    entry["stack_source"] = thread.stack_source;
+    json held = json::array();
+    for (const FindingHeldLock& lock : thread.held) {
+      held.push_back({{"address", hex(lock.address)},
+                      {"kind", lock_kind_name(lock.kind)},
+                      {"mode", mode_name(lock.mode, lock.kind)},
+                      {"held_ms", lock.held_ms},
+                      {"acquired_at", frames_json(stacks.frames(lock.acquired_at))}});
+    }
+    entry["held"] = std::move(held);
+    out.push_back(std::move(entry));
+  }
+  return out;
+}
+
 std::string line(const json& record) {
   // Replace, never throw, on invalid UTF-8 (paths and argv are bytes).
   return record.dump(-1, ' ', false, json::error_handler_t::replace);
@@ -101,7 +127,23 @@ std::string finding_record(const Finding& finding, const ResolvedStacks& stacks,
     }
     record["cycle"] = std::move(cycle);
   }
+  if (finding.kind == "stall" || finding.kind == "hang") record["blocked_ms"] = finding.duration_ms;
+  if (finding.kind == "long_hold") record["held_ms"] = finding.duration_ms;
+  if (!finding.dump.empty()) record["thread_dump"] = thread_dump_json(finding.dump, stacks);
   return line(record);
+}
+
+std::string dump_record(const std::vector<FindingThreadDump>& threads, const ResolvedStacks& stacks) {
+  return line({{"type", "dump"}, {"time", utc_timestamp()}, {"threads", thread_dump_json(threads, stacks)}});
+}
+
+std::string long_hold_end_record(const std::string& fingerprint, const Finding& finding, uint64_t held_ms) {
+  return line({{"type", "long_hold_end"},
+               {"fingerprint", fingerprint},
+               {"thread", finding.thread},
+               {"lock", hex(finding.locks.empty() ? 0 : finding.locks[0].address)},
+               {"held_ms", held_ms},
+               {"time", utc_timestamp()}});
 }
 
 std::string end_record(int exit_status, const std::map<std::string, size_t>& counts,

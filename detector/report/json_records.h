@@ -1,4 +1,5 @@
-// The JSON Lines records of SPEC.md: start, finding and end, one object per line.
+// The JSON Lines records of SPEC.md: start, finding and end, one object per line; and the
+// watchdog's dump and long_hold_end records (README).
 #pragma once
 
 #include <map>
@@ -16,6 +17,10 @@ inline constexpr const char* kLockwatchVersion = "0.1.0";
 std::string start_record(const ProcessInfo& process, const Options& options);
 std::string finding_record(const Finding& finding, const ResolvedStacks& stacks, const std::string& fingerprint,
                            const std::string& message);
+// A thread dump asked for from outside: every thread, its state, stack and held locks.
+std::string dump_record(const std::vector<FindingThreadDump>& threads, const ResolvedStacks& stacks);
+// The end of a long hold reported while it lasted (`fingerprint` is the long_hold finding's).
+std::string long_hold_end_record(const std::string& fingerprint, const Finding& finding, uint64_t held_ms);
 std::string end_record(int exit_status, const std::map<std::string, size_t>& counts,
                        const std::map<std::string, size_t>& suppressed, size_t errors);
 

@@ -21,6 +21,16 @@ Suppressions load_suppressions(const Options& options) {
   return loaded;
 }
 
+// Outside the reporter's lock: stderr may be a pipe nobody reads, and fork() waits for the
+// lock. One write(2) for the whole report keeps concurrent reports apart in practice.
+void write_stderr(const std::string& text) {
+  for (size_t done = 0; done < text.size();) {
+    const ssize_t written = ::write(STDERR_FILENO, text.data() + done, text.size() - done);
+    if (written <= 0) break;
+    done += static_cast<size_t>(written);
+  }
+}
+
 }  // namespace
 
 Reporter::Reporter(const Options& options, const StackDepot& stacks)
@@ -75,13 +85,28 @@ void Reporter::report(const Finding& finding) {
       errors_.fetch_add(1, std::memory_order_relaxed);
     }
   }
-  // Outside the lock: stderr may be a pipe nobody reads, and fork() waits for the lock.
-  // One write(2) for the whole report keeps concurrent reports apart in practice.
-  for (size_t done = 0; done < text.size();) {
-    const ssize_t written = write(STDERR_FILENO, text.data() + done, text.size() - done);
-    if (written <= 0) break;
-    done += static_cast<size_t>(written);
+  write_stderr(text);
+}
+
+void Reporter::report_dump(const std::vector<FindingThreadDump>& threads) {
+  ResolvedStacks stacks(threads, stacks_, symbolizer_);
+  write(dump_record(threads, stacks), dump_text(threads, stacks, getpid()));
+}
+
+void Reporter::report_long_hold_end(const Finding& finding, uint64_t held_ms) {
+  ResolvedStacks stacks(finding, stacks_, symbolizer_);
+  if (suppressions_.size() > 0 && suppressions_.suppresses(finding, stacks)) return;
+  const std::string print = fingerprint(finding, stacks);
+  write(long_hold_end_record(print, finding, held_ms), long_hold_end_text(finding, held_ms, print, getpid()));
+}
+
+void Reporter::write(const std::string& record, const std::string& text) {
+  {
+    SpinLockGuard guard(lock_);
+    adopt_calling_process();
+    log_.write_line(record);
   }
+  if (!options_.quiet) write_stderr(text);
 }
 
 void Reporter::finish(int exit_status) {

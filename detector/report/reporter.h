@@ -30,6 +30,8 @@ class Reporter : public FindingSink {
   // execs at once writes nothing; its new image starts its own report).
   void start();
   void report(const Finding& finding) override;
+  void report_dump(const std::vector<FindingThreadDump>& threads) override;
+  void report_long_hold_end(const Finding& finding, uint64_t held_ms) override;
   // Writes the `end` record with the program's own exit status.
   void finish(int exit_status);
   // Findings of this process whose kind is in fail_on (error severity only).
@@ -42,6 +44,8 @@ class Reporter : public FindingSink {
 
  private:
   void adopt_calling_process();  // under lock_
+  // Writes `record` to the log and, unless quiet, `text` to stderr.
+  void write(const std::string& record, const std::string& text);
 
   const Options& options_;
   const StackDepot& stacks_;

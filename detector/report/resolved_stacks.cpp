@@ -11,6 +11,20 @@ ResolvedStacks::ResolvedStacks(const Finding& finding, const StackDepot& depot, 
   }
   resolve(finding.stack, depot, symbolizer);
   for (const FindingRelated& related : finding.related) resolve(related.stack, depot, symbolizer);
+  resolve(finding.dump, depot, symbolizer);
+}
+
+ResolvedStacks::ResolvedStacks(const std::vector<FindingThreadDump>& threads, const StackDepot& depot,
+                               Symbolizer& symbolizer) {
+  resolve(threads, depot, symbolizer);
+}
+
+void ResolvedStacks::resolve(const std::vector<FindingThreadDump>& threads, const StackDepot& depot,
+                             Symbolizer& symbolizer) {
+  for (const FindingThreadDump& thread : threads) {
+    resolve(thread.stack, depot, symbolizer);
+    for (const FindingHeldLock& held : thread.held) resolve(held.acquired_at, depot, symbolizer);
+  }
 }
 
 void ResolvedStacks::resolve(StackId id, const StackDepot& depot, Symbolizer& symbolizer) {

@@ -14,6 +14,7 @@ namespace lockwatch {
 class ResolvedStacks {
  public:
   ResolvedStacks(const Finding& finding, const StackDepot& depot, Symbolizer& symbolizer);
+  ResolvedStacks(const std::vector<FindingThreadDump>& threads, const StackDepot& depot, Symbolizer& symbolizer);
   // Empty for kNoStack.
   const std::vector<SymbolizedFrame>& frames(StackId id) const;
   // Every stack of the finding.
@@ -21,6 +22,7 @@ class ResolvedStacks {
 
  private:
   void resolve(StackId id, const StackDepot& depot, Symbolizer& symbolizer);
+  void resolve(const std::vector<FindingThreadDump>& threads, const StackDepot& depot, Symbolizer& symbolizer);
   std::unordered_map<StackId, std::vector<SymbolizedFrame>> frames_;
 };
 

@@ -25,6 +25,40 @@ void append_stack(std::string& out, const std::vector<SymbolizedFrame>& frames) 
   }
 }
 
+// How the report names the lock at `address`: M<n> when it is one of the finding's locks.
+std::string lock_label(const Finding& finding, uintptr_t address) {
+  for (size_t i = 0; i < finding.locks.size(); ++i) {
+    if (finding.locks[i].address == address) return lock_name(i);
+  }
+  return fmt::format("0x{:x}", address);
+}
+
+std::string thread_state_text(const Finding& finding, const FindingThreadDump& thread) {
+  if (thread.state == "running" || thread.state == "exited") return thread.state;
+  std::string text = thread.state == "lock"             ? fmt::format("waits for lock {}", lock_label(finding, thread.object))
+                     : thread.state == "join"           ? (thread.joins != 0 ? fmt::format("joins T{}", thread.joins)
+                                                                             : std::string("joins a thread"))
+                     : thread.state == "condition_wait" ? fmt::format("waits on condvar 0x{:x}", thread.object)
+                                                        : fmt::format("waits in {} 0x{:x}", thread.state, thread.object);
+  if (thread.timed) text += " (with a timeout)";
+  return text + fmt::format(" for {} ms", thread.blocked_ms);
+}
+
+void append_thread_dump(std::string& out, const Finding& finding, const std::vector<FindingThreadDump>& threads,
+                        const ResolvedStacks& stacks) {
+  for (const FindingThreadDump& thread : threads) {
+    out += fmt::format("    T{} (tid {}) {}; now at ({}):\n", thread.number, thread.tid, thread_state_text(finding, thread),
+                       thread.stack_source);
+    append_stack(out, stacks.frames(thread.stack));
+    for (const FindingHeldLock& held : thread.held) {
+      out += fmt::format("      holds {} {} ({}) for {} ms, acquired at:\n", lock_kind_name(held.kind),
+                         lock_label(finding, held.address), held.mode == LockMode::read ? "read" : "exclusive",
+                         held.held_ms);
+      append_stack(out, stacks.frames(held.acquired_at));
+    }
+  }
+}
+
 void append_scenario(std::string& out, const Finding& finding) {
   const size_t columns = finding.cycle.size();
   constexpr size_t kWidth = 24;
@@ -104,6 +138,40 @@ std::string finding_message(const Finding& finding) {
     if (!finding.cycle.empty()) chain += lock_name(finding.cycle.front().from);
     return fmt::format("lock-order inversion (potential deadlock) between {} locks: {}", finding.locks.size(), chain);
   }
+  if (finding.kind == "deadlock" && finding.cycle.empty()) {
+    std::string chain;
+    for (size_t k = 0; k < finding.dump.size(); ++k) {
+      const FindingThreadDump& thread = finding.dump[k];
+      const FindingThreadDump& next = finding.dump[(k + 1) % finding.dump.size()];
+      if (thread.state == "lock") {
+        chain += fmt::format("T{} waits for {} held by T{}; ", thread.number, lock_label(finding, thread.object), next.number);
+      } else if (thread.state == "join") {
+        chain += fmt::format("T{} joins T{}; ", thread.number, next.number);
+      } else {
+        chain += fmt::format("T{} waits on condvar 0x{:x} that only T{} signalled; ", thread.number, thread.object,
+                             next.number);
+      }
+    }
+    if (chain.size() >= 2) chain.resize(chain.size() - 2);
+    return fmt::format("deadlock: {} threads are blocked for good, each waiting for the next: {}", finding.dump.size(),
+                       chain);
+  }
+  if (finding.kind == "stall" && !finding.dump.empty() && !finding.locks.empty()) {
+    std::string owners;
+    for (size_t i = 1; i < finding.dump.size(); ++i) owners += fmt::format("{}T{}", i > 1 ? ", " : "", finding.dump[i].number);
+    return fmt::format("stall: T{} has waited {} ms for the {} M1 held by {} (no deadlock cycle)", finding.thread,
+                       finding.duration_ms, lock_kind_name(finding.locks[0].kind),
+                       owners.empty() ? std::string("a thread lockwatch does not know") : owners);
+  }
+  if (finding.kind == "hang") {
+    return fmt::format("hang: all {} threads have been blocked in synchronization calls for {} ms or more; nothing "
+                       "can progress",
+                       finding.dump.size(), finding.duration_ms);
+  }
+  if (finding.kind == "long_hold" && !finding.locks.empty()) {
+    return fmt::format("long hold: T{} has held the {} M1 for {} ms and still holds it", finding.thread,
+                       lock_kind_name(finding.locks[0].kind), finding.duration_ms);
+  }
   if (finding.kind == "deadlock") {
     std::string chain;
     for (const FindingEdge& edge : finding.cycle) {
@@ -124,21 +192,37 @@ std::string finding_message(const Finding& finding) {
   return finding.kind;
 }
 
+std::string dump_text(const std::vector<FindingThreadDump>& threads, const ResolvedStacks& stacks, pid_t pid) {
+  std::string out = fmt::format("==lockwatch== thread dump (pid {}, {} threads known to lockwatch)\n", pid, threads.size());
+  append_thread_dump(out, Finding{}, threads, stacks);
+  return out;
+}
+
+std::string long_hold_end_text(const Finding& finding, uint64_t held_ms, const std::string& fingerprint, pid_t pid) {
+  return fmt::format("==lockwatch== long hold ended: T{} released M1 after {} ms or more (pid {}, fingerprint {})\n",
+                     finding.thread, held_ms, pid, fingerprint);
+}
+
 std::string text_report(const Finding& finding, const ResolvedStacks& stacks, const std::string& message,
                         const std::string& fingerprint, pid_t pid) {
   std::string out = fmt::format("==lockwatch== {}: {} (pid {})\n",
                                 finding.severity == Severity::error ? "ERROR" : "WARNING", message, pid);
   if (finding.stack != kNoStack) {
-    out += fmt::format("  Thread T{} made the call at:\n", finding.thread);
+    const char* call = finding.kind == "stall"       ? "requested M1"
+                       : finding.kind == "long_hold" ? "acquired M1"
+                                                     : "made the call";
+    out += fmt::format("  Thread T{} {} at:\n", finding.thread, call);
     append_stack(out, stacks.frames(finding.stack));
   }
   for (const FindingRelated& related : finding.related) {
     out += fmt::format("  {} by thread T{} at:\n", related.what, related.thread);
     append_stack(out, stacks.frames(related.stack));
   }
+  // A watchdog finding's dump shows where each lock was acquired: the locks need no stacks.
+  const bool dumped = !finding.dump.empty();
   for (size_t i = 0; i < finding.locks.size(); ++i) {
     const FindingLock& lock = finding.locks[i];
-    if (lock.first_use == kNoStack) {
+    if (lock.first_use == kNoStack || dumped) {
       out += fmt::format("  {} is the {} at 0x{:x}\n", lock_name(i), lock_kind_name(lock.kind), lock.address);
       continue;
     }
@@ -146,26 +230,40 @@ std::string text_report(const Finding& finding, const ResolvedStacks& stacks, co
                        lock.address);
     append_stack(out, stacks.frames(lock.first_use));
   }
-  for (size_t e = 0; e < finding.cycle.size(); ++e) {
+  for (size_t e = 0; e < finding.cycle.size() && !dumped; ++e) {
     const FindingEdge& edge = finding.cycle[e];
-    const bool now = finding.kind == "deadlock";
-    out += fmt::format("  {} {}: {} -> {}. Thread T{} acquired {} at:\n", now ? "Thread" : "Edge",
-                       now ? fmt::format("T{}", edge.thread) : std::to_string(e + 1), lock_name(edge.from),
+    out += fmt::format("  Edge {}: {} -> {}. Thread T{} acquired {} at:\n", e + 1, lock_name(edge.from),
                        lock_name(edge.to), edge.thread, lock_name(edge.from));
     append_stack(out, stacks.frames(edge.held_stack));
-    out += fmt::format("    and {}, still holding {}, {} {} at:\n", now ? "now" : "then", lock_name(edge.from),
-                       now ? "waits for" : "requested", lock_name(edge.to));
+    out += fmt::format("    and then, still holding {}, requested {} at:\n", lock_name(edge.from), lock_name(edge.to));
     append_stack(out, stacks.frames(edge.requested_stack));
   }
   if (finding.kind == "lock_order_inversion") append_scenario(out, finding);
-  for (const FindingThread& thread : finding.threads) {
-    out += fmt::format("  T{} is thread {}\n", thread.number, thread.tid);
+  if (!finding.dump.empty()) {
+    out += "  Threads now:\n";
+    append_thread_dump(out, finding, finding.dump, stacks);
+  } else {
+    for (const FindingThread& thread : finding.threads) {
+      out += fmt::format("  T{} is thread {}\n", thread.number, thread.tid);
+    }
   }
   if (finding.kind == "misuse") {
     const MisuseText* text = misuse_text(finding.subkind);
     out += fmt::format("  Fix: {}.\n", text != nullptr ? text->fix : "see the README's table of checks");
   } else if (finding.kind == "deadlock") {
-    out += "  The threads above are stuck now. Fix: make every thread take these locks in one global order.\n";
+    out += finding.cycle.empty()
+               ? "  The threads above are stuck now. Fix: never wait (join, condition wait) while holding a lock the "
+                 "thread you wait for needs.\n"
+               : "  The threads above are stuck now. Fix: make every thread take these locks in one global order.\n";
+  } else if (finding.kind == "hang") {
+    out += "  Every thread is blocked and none can wake another. Fix: find the wake-up (signal, post, unlock) that "
+           "never came.\n";
+  } else if (finding.kind == "stall") {
+    out += "  Not a deadlock (yet): the owner is shown where it is now. Fix: keep critical sections short; do not "
+           "sleep or do I/O while holding a lock.\n";
+  } else if (finding.kind == "long_hold") {
+    out += "  Every other thread that needs this lock waits meanwhile. Fix: move slow work out of the critical "
+           "section.\n";
   } else {
     out += "  Fix: make every thread take these locks in one global order.\n";
   }

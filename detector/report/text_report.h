@@ -14,6 +14,10 @@ namespace lockwatch {
 // One line, for the `message` field and the report's headline.
 std::string finding_message(const Finding& finding);
 
+// A thread dump asked for from outside, jstack-style.
+std::string dump_text(const std::vector<FindingThreadDump>& threads, const ResolvedStacks& stacks, pid_t pid);
+std::string long_hold_end_text(const Finding& finding, uint64_t held_ms, const std::string& fingerprint, pid_t pid);
+
 std::string text_report(const Finding& finding, const ResolvedStacks& stacks, const std::string& message,
                         const std::string& fingerprint, pid_t pid);
 

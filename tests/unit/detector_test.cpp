@@ -17,6 +17,8 @@ namespace {
 struct RecordingSink : FindingSink {
   std::vector<Finding> findings;
   void report(const Finding& finding) override { findings.push_back(finding); }
+  void report_dump(const std::vector<FindingThreadDump>&) override {}
+  void report_long_hold_end(const Finding&, uint64_t) override {}
 };
 
 struct ThreadStateDeleter {
@@ -41,7 +43,7 @@ struct Harness {
 
   OwnedThreadState thread(pid_t tid) {
     OwnedThreadState state(static_cast<ThreadState*>(internal_allocate(sizeof(ThreadState))));
-    detector.attach_thread(*state, tid);
+    detector.attach_thread(*state, tid, static_cast<uintptr_t>(tid) * 16);
     return state;
   }
 

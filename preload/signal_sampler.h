@@ -1,0 +1,45 @@
+// SignalSampler: where another thread of the process is right now, for the watchdog.
+// A thread running in user space, or waiting on a futex with no timeout (a lock, condition,
+// join, barrier or semaphore wait: the kernel restarts those transparently after a handler
+// with SA_RESTART), is sent the sample signal, and its handler unwinds its own stack with
+// LLVM libunwind through the signal frame into a buffer (async-signal-safe: no allocation, no
+// lock of lockwatch; it declines when the thread is inside lockwatch's own code).
+// A thread in any other system call (nanosleep, poll, read, ...) is never signalled, since
+// that call could fail with EINTR and change the program; its stack is scanned from outside
+// instead: the frame it is at, from /proc/self/task/<tid>/syscall, then the words on its stack
+// that are return addresses into code, read with process_vm_readv (which cannot fault).
+// The same signal, queued with sigqueue() and lockwatch's tag, asks for a thread dump.
+// The handler is installed only when the program has none for that signal, and never
+// signalled once the program has replaced it or the thread blocks it.
+#pragma once
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <cstdint>
+
+#include "stack_capture.h"
+#include "thread_sampler.h"
+
+namespace lockwatch::preload {
+
+// sigqueue() value that asks a process for a thread dump (`lockwatch dump PID`).
+inline constexpr int kDumpRequestTag = 0x6c77646d;  // "lwdm"
+
+class SignalSampler final : public ThreadSampler {
+ public:
+  // Installs the handler of `signal` (0: none) unless the program has its own. Thread-safe;
+  // called once, at start-up.
+  static void install(int signal);
+  // A dump was asked for since the last call.
+  static bool take_dump_request();
+
+  CurrentStack current_stack(pid_t tid, StackDepot& stacks) override;
+  size_t process_threads() override;
+
+ private:
+  CurrentStack sample_by_signal(pid_t tid, StackDepot& stacks);
+  CurrentStack scan(uintptr_t stack_pointer, uintptr_t pc, StackDepot& stacks);
+};
+
+}  // namespace lockwatch::preload
