@@ -1,6 +1,7 @@
 // Finding -> JSON Lines + text; see reporter.h.
 #include "report/reporter.h"
 
+#include <time.h>
 #include <unistd.h>
 
 #include "report/fingerprint.h"
@@ -64,6 +65,11 @@ void Reporter::unlock_after_fork() {
 }
 
 void Reporter::report(const Finding& finding) {
+  in_flight_.fetch_add(1, std::memory_order_acq_rel);
+  struct Landed {
+    std::atomic<int>& count;
+    ~Landed() { count.fetch_sub(1, std::memory_order_acq_rel); }
+  } landed{in_flight_};
   ResolvedStacks stacks(finding, stacks_, symbolizer_);
   if (suppressions_.size() > 0 && suppressions_.suppresses(finding, stacks)) {
     SpinLockGuard guard(lock_);
@@ -110,6 +116,8 @@ void Reporter::write(const std::string& record, const std::string& text) {
 }
 
 void Reporter::finish(int exit_status) {
+  const timespec tick{0, 10'000'000};
+  for (int waited = 0; waited < 300 && in_flight_.load(std::memory_order_acquire) > 0; ++waited) nanosleep(&tick, nullptr);
   SpinLockGuard guard(lock_);
   adopt_calling_process();
   log_.write_line(end_record(exit_status, counts_, suppressed_, errors_.load(std::memory_order_relaxed)));

@@ -32,7 +32,9 @@ class Reporter : public FindingSink {
   void report(const Finding& finding) override;
   void report_dump(const std::vector<FindingThreadDump>& threads) override;
   void report_long_hold_end(const Finding& finding, uint64_t held_ms) override;
-  // Writes the `end` record with the program's own exit status.
+  // Writes the `end` record with the program's own exit status, after waiting (up to a few
+  // seconds) for reports other threads are still making: a finding being symbolized while
+  // the program exits is written, not lost.
   void finish(int exit_status);
   // Findings of this process whose kind is in fail_on (error severity only).
   size_t errors() const { return errors_.load(std::memory_order_relaxed); }
@@ -57,6 +59,7 @@ class Reporter : public FindingSink {
   std::map<std::string, size_t> suppressed_;
   Suppressions suppressions_;
   std::atomic<size_t> errors_{0};
+  std::atomic<int> in_flight_{0};  // reports between their start and their record
 };
 
 }  // namespace lockwatch
