@@ -58,7 +58,9 @@ struct FindingHeldLock {
 struct FindingThreadDump {
   uint32_t number;
   pid_t tid;
-  std::string state;      // "running", "exited", or what it is blocked in: "lock", "condition_wait", ...
+  // What it is blocked in ("lock", "condition_wait", "join", "barrier", "semaphore"), or
+  // "exited", or, outside those, "running" or "syscall:<name>" (see ThreadSampler).
+  std::string state;
   bool timed = false;     // the blocking call has a timeout
   uintptr_t object = 0;   // what it is blocked on (a lock, condvar, barrier, semaphore)
   uint32_t joins = 0;     // the thread it joins, when lockwatch knows it

@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <cstddef>
+#include <string>
 
 #include "stack_depot.h"
 
@@ -17,6 +18,9 @@ struct CurrentStack {
   // is at, then return addresses found on its stack, which may include stale ones), or why
   // none is given ("signal blocked", "exited", ...).
   const char* source = "unavailable";
+  // What the thread does: "running" (in user space) or "syscall:<name>" (in that system call,
+  // e.g. syscall:clock_nanosleep), or "unknown".
+  std::string state = "unknown";
 };
 
 class ThreadSampler {

@@ -100,7 +100,10 @@ FindingLock Watchdog::lock_evidence(uintptr_t address, LockKind kind) const {
 FindingThreadDump Watchdog::thread_dump(const std::vector<ThreadSnapshot>& threads, size_t index, uint64_t now_ms,
                                         ThreadSampler& sampler) const {
   const ThreadSnapshot& thread = threads[index];
-  FindingThreadDump dump{thread.number, thread.tid, thread.exited ? "exited" : blocking_name(thread.blocked())};
+  FindingThreadDump dump;
+  dump.number = thread.number;
+  dump.tid = thread.tid;
+  dump.state = thread.exited ? "exited" : blocking_name(thread.blocked());
   if (thread.word != 0) {
     dump.timed = thread.blocked() == BlockingKind::timed_lock || BlockingOperation::timed(thread.word);
     dump.object = thread.object();
@@ -121,6 +124,7 @@ FindingThreadDump Watchdog::thread_dump(const std::vector<ThreadSnapshot>& threa
     const CurrentStack current = sampler.current_stack(thread.tid, detector_.stacks());
     dump.stack = current.stack;
     dump.stack_source = current.source;
+    if (thread.word == 0) dump.state = current.state;
   }
   for (const HeldLock& held : thread.held) {
     auto hold = holds_.find({thread.number, held.serial});
@@ -259,6 +263,10 @@ void Watchdog::follow_holds(const std::vector<ThreadSnapshot>& threads, uint64_t
       sink_.report(finding);
     }
   }
+}
+
+size_t Watchdog::open_long_holds() const {
+  return static_cast<size_t>(std::count_if(holds_.begin(), holds_.end(), [](const auto& hold) { return hold.second.reported; }));
 }
 
 void Watchdog::dump(uint64_t now_ms, ThreadSampler& sampler) {

@@ -37,6 +37,8 @@ class Watchdog {
   Verdict look(uint64_t now_ms, ThreadSampler& sampler);
   // A dump of every thread now, to the report (asked for from outside).
   void dump(uint64_t now_ms, ThreadSampler& sampler);
+  // Long holds reported whose end has not been seen yet.
+  size_t open_long_holds() const;
 
  private:
   struct Episode {

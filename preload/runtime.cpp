@@ -108,7 +108,10 @@ void* Runtime::run_watchdog(void* self) {
     const uint64_t now_ms = static_cast<uint64_t>(now.tv_sec) * 1000 + static_cast<uint64_t>(now.tv_nsec) / 1'000'000;
     try {
       if (SignalSampler::take_dump_request()) watchdog.dump(now_ms, sampler);
-      if (watchdog.look(now_ms, sampler) != Watchdog::Verdict::none) runtime->on_deadlock();
+      const Watchdog::Verdict verdict = watchdog.look(now_ms, sampler);
+      runtime->open_long_holds_.store(watchdog.open_long_holds(), std::memory_order_release);
+      runtime->watchdog_looks_.fetch_add(1, std::memory_order_acq_rel);
+      if (verdict != Watchdog::Verdict::none) runtime->on_deadlock();
     } catch (...) {
       // Out of memory while reporting: the finding is lost, never the host program.
     }
@@ -174,6 +177,15 @@ void Runtime::after_fork_in_child() {
 void Runtime::on_process_exit(int status, void*) {
   ++lockwatch_depth;  // for good: nothing after this is analysed
   Runtime& runtime = instance();
+  if (runtime.open_long_holds_.load(std::memory_order_acquire) > 0) {
+    // One more look writes the end of the long holds released since the last one.
+    const uint64_t seen = runtime.watchdog_looks_.load(std::memory_order_acquire);
+    const timespec tick{0, 5'000'000};
+    for (uint32_t waited = 0; waited < 2 * runtime.options_.watchdog_ms / 5 + 10; ++waited) {
+      if (runtime.watchdog_looks_.load(std::memory_order_acquire) > seen + 1) break;
+      nanosleep(&tick, nullptr);
+    }
+  }
   runtime.reporter_.finish(status);
   if (runtime.reporter_.errors() > 0 && runtime.options_.exitcode != 0) {
     fflush(nullptr);

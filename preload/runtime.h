@@ -62,6 +62,10 @@ class Runtime {
   Reporter reporter_;
   pthread_key_t thread_exit_key_{};
   std::atomic<bool> watchdog_started_{false};
+  // Published by the watchdog thread after each look, so that exit can let one more look
+  // write the end of long holds that were reported.
+  std::atomic<uint64_t> watchdog_looks_{0};
+  std::atomic<size_t> open_long_holds_{0};
 };
 
 // The calling thread's state when this call should be analysed; null when it must pass

@@ -177,6 +177,32 @@ bool follows_call(uintptr_t pc) {
   return false;
 }
 
+// The names of the system calls a thread outside lock calls most often sits in.
+std::string syscall_state(long number) {
+  switch (number) {
+    case SYS_read: return "syscall:read";
+    case SYS_write: return "syscall:write";
+    case SYS_poll: return "syscall:poll";
+    case SYS_ppoll: return "syscall:ppoll";
+    case SYS_select: return "syscall:select";
+    case SYS_pselect6: return "syscall:pselect6";
+    case SYS_nanosleep: return "syscall:nanosleep";
+    case SYS_clock_nanosleep: return "syscall:clock_nanosleep";
+    case SYS_epoll_wait: return "syscall:epoll_wait";
+    case SYS_epoll_pwait: return "syscall:epoll_pwait";
+    case SYS_futex: return "syscall:futex";
+    case SYS_accept: return "syscall:accept";
+    case SYS_accept4: return "syscall:accept4";
+    case SYS_recvfrom: return "syscall:recvfrom";
+    case SYS_recvmsg: return "syscall:recvmsg";
+    case SYS_wait4: return "syscall:wait4";
+    case SYS_pause: return "syscall:pause";
+    case SYS_rt_sigtimedwait: return "syscall:rt_sigtimedwait";
+    case SYS_connect: return "syscall:connect";
+    default: return number < 0 ? "unknown" : "syscall:" + std::to_string(number);
+  }
+}
+
 }  // namespace
 
 void SignalSampler::install(int signal) {
@@ -212,8 +238,12 @@ CurrentStack SignalSampler::current_stack(pid_t tid, StackDepot& stacks) {
   char path[64];
   char line[512];
   snprintf(path, sizeof path, "/proc/self/task/%d/syscall", tid);
-  if (!read_proc_file(path, line, sizeof line)) return {kNoStack, "exited"};
-  if (strncmp(line, "running", 7) == 0) return sample_by_signal(tid, stacks);
+  if (!read_proc_file(path, line, sizeof line)) return {kNoStack, "exited", "exited"};
+  if (strncmp(line, "running", 7) == 0) {
+    CurrentStack sampled = sample_by_signal(tid, stacks);
+    sampled.state = "running";
+    return sampled;
+  }
   // "nr arg1 ... arg6 sp pc", or "-1 sp pc" when blocked outside a system call.
   unsigned long long fields[9] = {};
   char* at = line;
@@ -233,11 +263,14 @@ CurrentStack SignalSampler::current_stack(pid_t tid, StackDepot& stacks) {
     const unsigned command = static_cast<unsigned>(fields[1]) & FUTEX_CMD_MASK;
     const bool untimed = fields[3] == 0;
     if (untimed && (command == FUTEX_WAIT || command == FUTEX_WAIT_BITSET)) {
-      const CurrentStack sampled = sample_by_signal(tid, stacks);
+      CurrentStack sampled = sample_by_signal(tid, stacks);
+      sampled.state = syscall_state(number);
       if (sampled.stack != kNoStack) return sampled;
     }
   }
-  return scan(stack_pointer, pc, stacks);
+  CurrentStack scanned = scan(stack_pointer, pc, stacks);
+  scanned.state = syscall_state(number);
+  return scanned;
 }
 
 CurrentStack SignalSampler::sample_by_signal(pid_t tid, StackDepot& stacks) {

@@ -34,7 +34,10 @@ std::string lock_label(const Finding& finding, uintptr_t address) {
 }
 
 std::string thread_state_text(const Finding& finding, const FindingThreadDump& thread) {
-  if (thread.state == "running" || thread.state == "exited") return thread.state;
+  if (thread.object == 0) {
+    if (thread.state.rfind("syscall:", 0) == 0) return "in the system call " + thread.state.substr(8);
+    return thread.state;  // running, exited, unknown
+  }
   std::string text = thread.state == "lock"             ? fmt::format("waits for lock {}", lock_label(finding, thread.object))
                      : thread.state == "join"           ? (thread.joins != 0 ? fmt::format("joins T{}", thread.joins)
                                                                              : std::string("joins a thread"))
