@@ -92,6 +92,7 @@ int run_preloaded(const fs::path& program, const fs::path& library, const std::s
   }
   int status = 0;
   while (waitpid(child, &status, 0) < 0) {
+    if (errno != EINTR) return -1;
   }
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
