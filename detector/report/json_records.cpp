@@ -24,10 +24,23 @@ json frames_json(const std::vector<SymbolizedFrame>& frames) {
   json out = json::array();
   for (const SymbolizedFrame& frame : frames) {
     json f = {{"pc", hex(frame.pc)}, {"module", frame.module}, {"offset", hex(frame.offset)}};
+    if (!frame.build_id.empty()) f["build_id"] = frame.build_id;
     if (!frame.function.empty()) f["function"] = frame.function;
     if (!frame.file.empty()) {
       f["file"] = frame.file;
       f["line"] = frame.line;
+    }
+    if (!frame.inlined.empty()) {
+      json inlined = json::array();
+      for (const InlinedFrame& call : frame.inlined) {
+        json entry = {{"function", call.function}};
+        if (!call.file.empty()) {
+          entry["file"] = call.file;
+          entry["line"] = call.line;
+        }
+        inlined.push_back(std::move(entry));
+      }
+      f["inlined"] = std::move(inlined);
     }
     out.push_back(std::move(f));
   }

@@ -19,6 +19,12 @@ void append_stack(std::string& out, const std::vector<SymbolizedFrame>& frames) 
     const SymbolizedFrame& frame = frames[i];
     const size_t slash = frame.module.rfind('/');
     const std::string module = slash == std::string::npos ? frame.module : frame.module.substr(slash + 1);
+    // Calls inlined at this pc first, innermost first, under the same frame number.
+    for (const InlinedFrame& call : frame.inlined) {
+      out += fmt::format("      #{:<2} {}", i, call.function);
+      if (!call.file.empty()) out += fmt::format(" ({}:{})", call.file, call.line);
+      out += " [inlined]\n";
+    }
     out += fmt::format("      #{:<2} {}", i, frame.function.empty() ? "??" : frame.function);
     if (!frame.file.empty()) out += fmt::format(" ({}:{})", frame.file, frame.line);
     out += fmt::format(" [{}+0x{:x}]\n", module, frame.offset);

@@ -22,6 +22,7 @@ import re
 import shlex
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
@@ -37,6 +38,7 @@ LOCK_KINDS = ("mutex", "recursive_mutex", "errorcheck_mutex", "rwlock", "spinloc
               "semaphore")
 ACQUISITION_MODES = ("read", "write", "exclusive")
 HEX_NUMBER = re.compile(r"0x[0-9a-fA-F]+\Z")
+BUILD_ID = re.compile(r"(?:[0-9a-f]{2})+\Z")
 UTC_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z\Z")
 REPORT_NAME = re.compile(r"report\.(\d+)\.jsonl\Z")
 EXCERPT_LINES = 40
@@ -116,6 +118,13 @@ def parse_arguments(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     parser.add_argument("--expect-function", action="append", default=[], metavar="NAME",
                         help="NAME is the function of some frame of some finding (repeatable); "
                              "C++ names match without scope and parameters")
+    parser.add_argument("--expect-inlined-function", action="append", default=[], metavar="NAME",
+                        help="NAME is a function inlined at some frame of some finding (its "
+                             "'inlined' list), and the text report on stderr shows it as [inlined] "
+                             "(repeatable)")
+    parser.add_argument("--expect-build-id", action="store_true",
+                        help="every frame in the command's executable carries its GNU build id, "
+                             "as read from the file")
     stderr_group = parser.add_mutually_exclusive_group()
     stderr_group.add_argument("--require-stderr-empty", action="store_true",
                               help="nothing on stderr under the preload")
@@ -396,6 +405,15 @@ def check_frames(where: str, frames, failures: Failures) -> None:
         for key, wanted in (("function", str), ("file", str), ("line", int)):
             if key in frame and not isinstance(frame[key], wanted):
                 failures.add(f"{at}: {key} {frame[key]!r} is not a {wanted.__name__}")
+        if "build_id" in frame and not (isinstance(frame["build_id"], str)
+                                        and BUILD_ID.match(frame["build_id"])):
+            failures.add(f"{at}: build_id {frame['build_id']!r} is not an even number of hex digits")
+        inlined = frame.get("inlined", [])
+        if not isinstance(inlined, list) or not all(
+                isinstance(call, dict) and isinstance(call.get("function"), str)
+                and isinstance(call.get("file", ""), str) and isinstance(call.get("line", 0), int)
+                for call in inlined):
+            failures.add(f"{at}: inlined {inlined!r} is not a list of {{function, file, line}}")
 
 
 def check_misuse(where: str, record: dict, thread_ids: set, failures: Failures) -> None:
@@ -532,6 +550,53 @@ def check_expectations(args: argparse.Namespace, command: list[str], run: Run,
         if not any(function_matches(function, name) for function in functions):
             failures.add(f"no frame of any finding is in function {name!r}; functions seen: "
                          f"{', '.join(functions) or '(none)'}")
+
+    frames = [frame for finding in findings for _, stack in stacks_of(finding) if isinstance(stack, list)
+              for frame in stack if isinstance(frame, dict)]
+    inlined = sorted({call["function"] for frame in frames for call in frame.get("inlined", [])
+                      if isinstance(call, dict) and isinstance(call.get("function"), str)})
+    for name in args.expect_inlined_function:
+        if not any(function_matches(function, name) for function in inlined):
+            failures.add(f"no frame of any finding has {name!r} inlined; inlined functions seen: "
+                         f"{', '.join(inlined) or '(none)'}")
+        if not any(name in line and "[inlined]" in line for line in stderr_lines):
+            failures.add(f"the text report on stderr shows no [inlined] frame of {name!r}")
+    if args.expect_build_id:
+        executable = os.path.realpath(shutil.which(command[0]) or command[0])
+        expected = elf_build_id(executable)
+        own_frames = [frame for frame in frames if os.path.realpath(str(frame.get("module"))) == executable]
+        if not expected:
+            failures.add(f"{executable} has no GNU build id note to compare with")
+        elif not own_frames:
+            failures.add(f"no frame of any finding is in {executable}")
+        for frame in own_frames:
+            if frame.get("build_id") != expected:
+                failures.add(f"frame {frame.get('function')} in {executable}: build_id "
+                             f"{frame.get('build_id')!r}, the file's is {expected!r}")
+
+
+def elf_build_id(path: str) -> str:
+    """The NT_GNU_BUILD_ID of a 64-bit little-endian ELF file, in hex, from its section notes."""
+    with open(path, "rb") as elf:
+        data = elf.read()
+    if data[:4] != b"\x7fELF" or data[4] != 2 or data[5] != 1:
+        return ""
+    section_offset, = struct.unpack_from("<Q", data, 0x28)
+    entry_size, count = struct.unpack_from("<HH", data, 0x3A)
+    for index in range(count):
+        kind, = struct.unpack_from("<I", data, section_offset + index * entry_size + 4)
+        if kind != 7:  # SHT_NOTE
+            continue
+        offset, size = struct.unpack_from("<QQ", data, section_offset + index * entry_size + 0x18)
+        position = offset
+        while position + 12 <= offset + size:
+            name_size, desc_size, note_type = struct.unpack_from("<III", data, position)
+            name_start = position + 12
+            desc_start = name_start + (name_size + 3) // 4 * 4
+            if note_type == 3 and data[name_start:name_start + name_size] == b"GNU\0":
+                return data[desc_start:desc_start + desc_size].hex()
+            position = desc_start + (desc_size + 3) // 4 * 4
+    return ""
 
 
 def check_counts(args: argparse.Namespace, findings: list[dict], failures: Failures) -> None:

@@ -3,10 +3,9 @@
 // same folder) and the options passed through LOCKWATCH_OPTIONS; all report into one run
 // directory, and one summary merged across processes ends the run. Its status is CMD's, or
 // exitcode (66) when error findings exist.
-// `lockwatch report PATH... [--format text|json|sarif]` merges JSON Lines reports; it exits 66
-// when they hold an error finding, 0 otherwise.
-// Bad usage or input: one line saying what to type or do instead, exit 2.
-#include <limits.h>
+// `lockwatch report PATH... [--format text|json|sarif|dot|junit]` merges JSON Lines reports; it
+// exits 66 when they hold an error finding, 0 otherwise. `lockwatch demo` explains samples.
+// Bad usage or input: one line saying what to type or do instead, exit 2; never a stack trace.
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
@@ -16,9 +15,14 @@
 #include <CLI/CLI.hpp>
 
 #include "baseline.h"
+#include "demo.h"
+#include "install_layout.h"
+#include "junit_report.h"
+#include "lock_graph_dot.h"
 #include "report_formats.h"
 #include "report_reader.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <filesystem>
 #include <iostream>
@@ -31,18 +35,6 @@ namespace fs = std::filesystem;
 
 constexpr int kUsageError = 2;
 constexpr int kErrorsFound = 66;
-
-fs::path find_library() {
-  char self[PATH_MAX];
-  const ssize_t length = readlink("/proc/self/exe", self, sizeof self - 1);
-  if (length <= 0) return {};
-  const fs::path bin_dir = fs::path(std::string(self, static_cast<size_t>(length))).parent_path();
-  for (const fs::path& candidate : {bin_dir / ".." / "lib" / "liblockwatch.so", bin_dir / "liblockwatch.so"}) {
-    std::error_code error;
-    if (fs::exists(candidate, error)) return fs::canonical(candidate, error);
-  }
-  return {};
-}
 
 struct RunRequest {
   std::vector<std::string> options;  // key=value
@@ -60,12 +52,48 @@ struct RunRequest {
   std::exit(kUsageError);
 }
 
-// Applies --baseline FILE (when given) to `reports`, and says on stderr which baseline entries
-// were not seen any more (fixed, or not exercised by this run).
-void apply_baseline_file(lockwatch::cli::ReportSet& reports, const std::string& baseline) {
+void print_warnings(const lockwatch::cli::ReportSet& reports) {
+  for (const std::string& warning : reports.warnings) std::cerr << "lockwatch: warning: " << warning << '\n';
+}
+
+// A file the run will need later (the suppressions) is checked before CMD runs: a long
+// test suite must not run for nothing.
+void require_readable(const std::string& path, const std::string& what) {
+  if (path.empty()) return;
+  std::error_code error;
+  if (fs::is_directory(path, error) || access(path.c_str(), R_OK) != 0) {
+    usage_error("cannot read " + what + " '" + path + "': " +
+                (fs::is_directory(path, error) ? std::string("it is a directory") : std::string(strerror(errno))) +
+                "; check the path");
+  }
+}
+
+// Reports are written by the watched processes, which cannot say that they failed to: the
+// directory they write into must exist and be writable before CMD starts.
+void require_writable_directory(const fs::path& directory, const std::string& what) {
+  std::error_code error;
+  if (!fs::is_directory(directory, error)) {
+    usage_error(what + " '" + directory.string() + "' is not a directory; create it or choose another");
+  }
+  if (access(directory.c_str(), W_OK | X_OK) != 0) {
+    usage_error("cannot write into " + what + " '" + directory.string() + "': " + strerror(errno) +
+                "; choose a writable directory");
+  }
+}
+
+// The entries of --baseline FILE, read before anything else so a bad one fails at once; none
+// without --baseline. Throws ReportError.
+std::vector<lockwatch::cli::BaselineEntry> baseline_entries(const std::string& baseline) {
+  if (baseline.empty()) return {};
+  return lockwatch::cli::read_baseline(baseline);
+}
+
+// Applies --baseline FILE's entries (when given) to `reports`, and says on stderr which baseline
+// entries were not seen any more (fixed, or not exercised by this run).
+void apply_baseline_file(lockwatch::cli::ReportSet& reports, const std::vector<lockwatch::cli::BaselineEntry>& entries,
+                         const std::string& baseline) {
   if (baseline.empty()) return;
-  for (const lockwatch::cli::BaselineEntry& entry :
-       lockwatch::cli::apply_baseline(reports, lockwatch::cli::read_baseline(baseline))) {
+  for (const lockwatch::cli::BaselineEntry& entry : lockwatch::cli::apply_baseline(reports, entries)) {
     std::cerr << "lockwatch: baseline entry " << entry.fingerprint << " (" << entry.kind
               << ") was not seen: fixed, or not exercised; remove it from " << baseline << " when fixed\n";
   }
@@ -73,7 +101,7 @@ void apply_baseline_file(lockwatch::cli::ReportSet& reports, const std::string& 
 
 // Sets LD_PRELOAD and LOCKWATCH_OPTIONS for `request`, with `log_path` as the report prefix.
 void prepare_environment(const RunRequest& request, const std::string& log_path) {
-  const fs::path library = find_library();
+  const fs::path library = lockwatch::cli::find_library();
   if (library.empty()) usage_error("liblockwatch.so not found next to this program (looked in ../lib and .)");
   std::string preload = library.string();
   if (const char* existing = getenv("LD_PRELOAD"); existing != nullptr && existing[0] != '\0') {
@@ -127,7 +155,11 @@ std::string run_directory(const RunRequest& request) {
   if (!request.out.empty()) {
     std::error_code error;
     fs::create_directories(request.out, error);
-    if (error) usage_error("cannot create --out directory '" + request.out + "': " + error.message());
+    if (error) {
+      usage_error("cannot create --out directory '" + request.out + "': " + error.message() +
+                  "; choose a writable directory");
+    }
+    require_writable_directory(request.out, "--out directory");
     return request.out;
   }
   std::string pattern = (fs::temp_directory_path() / "lockwatch-run-XXXXXX").string();
@@ -140,7 +172,16 @@ std::string run_directory(const RunRequest& request) {
 // there are findings) and exits with CMD's status, or exitcode when error findings exist.
 [[noreturn]] void run(const RunRequest& request) {
   if (request.command.empty()) usage_error("no command to run; type: lockwatch run [options] -- CMD ARGS...");
+  require_readable(request.suppressions, "--suppressions file");
+  std::vector<lockwatch::cli::BaselineEntry> accepted;
+  try {
+    accepted = baseline_entries(request.baseline);
+  } catch (const lockwatch::cli::ReportError& error) {
+    usage_error(error.what());
+  }
   if (!request.log_path.empty()) {  // reports go where the user says; no summary
+    const fs::path parent = fs::path(request.log_path).parent_path();
+    require_writable_directory(parent.empty() ? fs::path(".") : parent, "the --log-path directory");
     prepare_environment(request, request.log_path);
     exec_command(request.command);
   }
@@ -178,19 +219,23 @@ std::string run_directory(const RunRequest& request) {
   }
   const int command_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 
+  std::error_code listing_error;
+  if (fs::is_empty(directory, listing_error) && !listing_error) {
+    // Every preloaded process writes a start record: nothing at all means nothing was watched.
+    std::cerr << "lockwatch: warning: no process of '" << request.command[0]
+              << "' reported: is it statically linked, or does it clear LD_PRELOAD?\n";
+    if (request.out.empty()) fs::remove_all(directory);
+    std::exit(command_status);
+  }
   lockwatch::cli::ReportSet reports;
   try {
     reports = lockwatch::cli::read_reports({directory});
+    print_warnings(reports);
   } catch (const lockwatch::cli::ReportError& error) {
     std::cerr << "lockwatch: error: " << error.what() << '\n';
     std::exit(command_status);
   }
-  try {
-    apply_baseline_file(reports, request.baseline);
-  } catch (const lockwatch::cli::ReportError& error) {
-    std::cerr << "lockwatch: error: " << error.what() << '\n';
-    std::exit(kUsageError);
-  }
+  apply_baseline_file(reports, accepted, request.baseline);
   if (reports.findings.empty()) {
     if (request.out.empty()) fs::remove_all(directory);
     std::exit(command_status);
@@ -203,18 +248,28 @@ std::string run_directory(const RunRequest& request) {
 
 int report(const std::vector<std::string>& paths, const std::string& format, const std::string& baseline) {
   try {
+    const std::vector<lockwatch::cli::BaselineEntry> accepted = baseline_entries(baseline);
     lockwatch::cli::ReportSet reports = lockwatch::cli::read_reports(paths);
-    apply_baseline_file(reports, baseline);
+    print_warnings(reports);
+    apply_baseline_file(reports, accepted, baseline);
     if (format == "json") {
       std::cout << lockwatch::cli::format_json(reports);
     } else if (format == "sarif") {
       std::cout << lockwatch::cli::format_sarif(reports);
+    } else if (format == "dot") {
+      std::cout << lockwatch::cli::format_dot(reports);
+    } else if (format == "junit") {
+      std::cout << lockwatch::cli::format_junit(reports);
     } else {
       std::cout << lockwatch::cli::format_text(reports);
     }
     return lockwatch::cli::has_errors(reports) ? kErrorsFound : 0;
   } catch (const lockwatch::cli::ReportError& error) {
     std::cerr << "lockwatch: error: " << error.what() << '\n';
+    return kUsageError;
+  } catch (const nlohmann::json::exception& error) {
+    std::cerr << "lockwatch: error: a report record has a field of an unexpected type (" << error.what()
+              << "); are these lockwatch JSON Lines reports of this version?\n";
     return kUsageError;
   }
 }
@@ -233,34 +288,53 @@ int run_cli(int argc, char** argv) {
   run_command->add_flag("-q,--quiet", request.quiet, "no text report on stderr");
   run_command->add_option("--suppressions", request.suppressions, "a suppressions file (kind:pattern lines)");
   run_command->add_option("--baseline", request.baseline, "accept the findings of this baseline file; fail on new ones");
-  run_command->add_option("command", request.command, "the command and its arguments, after --")->required();
+  run_command->add_option("command", request.command, "the command and its arguments, after --");
   run_command->positionals_at_end();
   std::vector<std::string> report_paths;
   std::string report_format = "text";
   CLI::App* report_command = app.add_subcommand("report", "merge and show JSON Lines reports");
-  report_command->add_option("paths", report_paths, "report files (.jsonl) or directories of them")->required();
-  report_command->add_option("--format", report_format, "text, json or sarif")
-      ->check(CLI::IsMember({"text", "json", "sarif"}));
+  report_command->add_option("paths", report_paths, "report files (.jsonl) or directories of them");
+  report_command->add_option("--format", report_format, "text, json, sarif, dot (lock graph) or junit")
+      ->check(CLI::IsMember({"text", "json", "sarif", "dot", "junit"}));
   std::string report_baseline;
   report_command->add_option("--baseline", report_baseline, "accept the findings of this baseline file");
   std::vector<std::string> baseline_paths;
   CLI::App* baseline_command =
       app.add_subcommand("baseline", "print a baseline of these reports' findings (save it, pass it as --baseline)");
-  baseline_command->add_option("paths", baseline_paths, "report files (.jsonl) or directories of them")->required();
+  baseline_command->add_option("paths", baseline_paths, "report files (.jsonl) or directories of them");
+  CLI::App* demo_command =
+      app.add_subcommand("demo", "run bundled samples under lockwatch and explain each finding (build tree only)");
+  const char* kUsage =
+      "type: lockwatch run [options] -- CMD ARGS..., lockwatch report PATH... [--format F], lockwatch demo, "
+      "or lockwatch --help";
+  const std::vector<CLI::App*> subcommands = app.get_subcommands([](CLI::App*) { return true; });
+  if (argc > 1 && argv[1][0] != '-' &&
+      std::none_of(subcommands.begin(), subcommands.end(), [&](CLI::App* sub) { return sub->get_name() == argv[1]; })) {
+    std::cerr << "lockwatch: error: unknown subcommand '" << argv[1] << "'; " << kUsage << '\n';
+    return kUsageError;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& help) {
     return app.exit(help);
+  } catch (const CLI::CallForAllHelp& help) {
+    return app.exit(help);
   } catch (const CLI::ParseError& error) {
-    std::cerr << "lockwatch: error: " << error.what()
-              << "; type: lockwatch run [options] -- CMD ARGS... or lockwatch report PATH... [--format F]\n";
+    std::cerr << "lockwatch: error: " << error.what() << "; " << kUsage << '\n';
     return kUsageError;
   }
+  if ((report_command->parsed() && report_paths.empty()) || (baseline_command->parsed() && baseline_paths.empty())) {
+    usage_error("no reports given; type: lockwatch " + std::string(report_command->parsed() ? "report" : "baseline") +
+                " PATH... (the --out directory of lockwatch run, or .jsonl files)");
+  }
   if (run_command->parsed()) run(request);
+  if (demo_command->parsed()) return lockwatch::cli::run_demo();
   if (report_command->parsed()) return report(report_paths, report_format, report_baseline);
   if (baseline_command->parsed()) {
     try {
-      std::cout << lockwatch::cli::baseline_text(lockwatch::cli::read_reports(baseline_paths));
+      const lockwatch::cli::ReportSet reports = lockwatch::cli::read_reports(baseline_paths);
+      print_warnings(reports);
+      std::cout << lockwatch::cli::baseline_text(reports);
       return 0;
     } catch (const lockwatch::cli::ReportError& error) {
       std::cerr << "lockwatch: error: " << error.what() << '\n';

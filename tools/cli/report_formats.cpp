@@ -1,59 +1,13 @@
 // Text, JSON and SARIF renderings of a ReportSet; see report_formats.h.
 #include "report_formats.h"
 
+#include "finding_text.h"
+
 #include <algorithm>
 #include <sstream>
 
 namespace lockwatch::cli {
-namespace {
-
 using nlohmann::json;
-
-std::string rule_id(const json& finding) {
-  std::string id = finding.value("kind", "");
-  if (finding.contains("subkind") && finding["subkind"].is_string()) id += "/" + finding["subkind"].get<std::string>();
-  return id;
-}
-
-// The stacks of a finding, most telling first: the bad call, then each edge's request and
-// held-lock stacks.
-std::vector<const json*> stacks_of(const json& finding) {
-  std::vector<const json*> stacks;
-  if (finding.contains("stack") && finding["stack"].is_array()) stacks.push_back(&finding["stack"]);
-  if (finding.contains("cycle") && finding["cycle"].is_array()) {
-    for (const json& edge : finding["cycle"]) {
-      for (const char* key : {"requested_stack", "held_stack"}) {
-        if (edge.contains(key) && edge[key].is_array()) stacks.push_back(&edge[key]);
-      }
-    }
-  }
-  return stacks;
-}
-
-// The frame that names the program's own code: the first with a source file outside system
-// headers and the C library's sources (std::mutex's inline wrappers, glibc internals); else
-// the first with any source file; else the first.
-const json* site_frame(const json& stack) {
-  auto is_system = [](const std::string& file) {
-    return file.rfind("/usr/", 0) == 0 || file.rfind("./", 0) == 0 || file.rfind("../", 0) == 0;
-  };
-  const json* any_file = nullptr;
-  for (const json& frame : stack) {
-    if (!frame.contains("file") || !frame["file"].is_string()) continue;
-    if (!is_system(frame["file"].get<std::string>())) return &frame;
-    if (any_file == nullptr) any_file = &frame;
-  }
-  if (any_file != nullptr) return any_file;
-  return stack.empty() ? nullptr : &stack.front();
-}
-
-std::string describe_frame(const json& frame) {
-  std::string text = frame.value("function", std::string("??"));
-  if (frame.contains("file")) text += " (" + frame.value("file", "") + ":" + std::to_string(frame.value("line", 0)) + ")";
-  return text;
-}
-
-}  // namespace
 
 bool has_errors(const ReportSet& reports) {
   if (reports.errors == 0) return false;

@@ -1,6 +1,6 @@
-// The output formats of `lockwatch report`: text for a terminal, JSON for scripts, SARIF 2.1.0
-// for GitHub code scanning (one result per finding, its sites as locations, the fingerprint as
-// partialFingerprints).
+// The output formats of `lockwatch report` kept here: text for a terminal, JSON for scripts,
+// SARIF 2.1.0 for GitHub code scanning (one result per finding, its sites as locations, the
+// fingerprint as partialFingerprints). dot and JUnit have their own files.
 #pragma once
 
 #include <string>

@@ -1,7 +1,9 @@
 // ReportReader: reads lockwatch's JSON Lines reports (files, or directories of
 // `<prefix>.<pid>.jsonl` files) into one set of findings, deduplicated by fingerprint across
 // processes: a finding seen in ten processes (a test suite) is one finding seen ten times.
-// Corrupt input is never skipped silently: it raises ReportError naming the file and line.
+// Corrupt input is never skipped silently: it raises ReportError naming the file and line. The
+// one exception is a file's last line cut short (no newline, not JSON), as a process killed
+// while writing leaves it: that line is skipped with a warning.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -21,6 +23,8 @@ struct ReportedFinding {
   nlohmann::json record;  // the first occurrence's `finding` record
   size_t occurrences = 0;
   bool accepted = false;  // in the baseline: shown, but not an error
+  long long pid = 0;      // of the first occurrence's process (from its start record; 0 if none)
+  std::string program;    // that process's executable, as its start record names it
 };
 
 struct ReportSet {
@@ -31,10 +35,12 @@ struct ReportSet {
   // of its findings were in fail_on; a process that ended without one (killed) counts its
   // error-severity findings.
   size_t errors = 0;
+  std::vector<std::string> warnings;  // one line each: input read past (a truncated last line)
 };
 
 // Throws ReportError (one line: what, where, what to do) for a missing path, an unreadable
-// file, a line that is not JSON, or a record without the fields the SPEC gives it.
+// file or directory, a directory without reports, a line that is not JSON, or a record without
+// the fields the SPEC gives it.
 ReportSet read_reports(const std::vector<std::string>& paths);
 
 }  // namespace lockwatch::cli

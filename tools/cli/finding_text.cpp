@@ -1,0 +1,166 @@
+// Human renderings of finding records; see finding_text.h.
+#include "finding_text.h"
+
+namespace lockwatch::cli {
+namespace {
+
+using nlohmann::json;
+
+long long number_field(const json& object, const char* key, long long fallback) {
+  if (!object.is_object()) return fallback;
+  const auto found = object.find(key);
+  return found != object.end() && found->is_number_integer() ? found->get<long long>() : fallback;
+}
+
+bool is_system_file(const std::string& file) {
+  return file.rfind("/usr/", 0) == 0 || file.rfind("./", 0) == 0 || file.rfind("../", 0) == 0;
+}
+
+// Each frame's inlined calls (innermost first), then the frame itself.
+std::vector<const json*> flattened(const json& stack) {
+  std::vector<const json*> frames;
+  if (!stack.is_array()) return frames;
+  for (const json& frame : stack) {
+    if (!frame.is_object()) continue;
+    if (frame.contains("inlined") && frame["inlined"].is_array()) {
+      for (const json& call : frame["inlined"]) {
+        if (call.is_object()) frames.push_back(&call);
+      }
+    }
+    frames.push_back(&frame);
+  }
+  return frames;
+}
+
+std::string base_name(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+void append_stack(std::string& out, const json& stack) {
+  if (!stack.is_array() || stack.empty()) {
+    out += "      (no stack recorded)\n";
+    return;
+  }
+  for (size_t index = 0; index < stack.size(); ++index) {
+    const json& frame = stack[index];
+    const std::string number = "      #" + std::to_string(index) + (index < 10 ? "  " : " ");
+    if (frame.contains("inlined") && frame["inlined"].is_array()) {
+      for (const json& call : frame["inlined"]) out += number + describe_frame(call) + " [inlined]\n";
+    }
+    std::string function = string_field(frame, "function");
+    out += number + (function.empty() ? "??" : function);
+    if (!string_field(frame, "file").empty()) {
+      out += " (" + string_field(frame, "file") + ":" + std::to_string(number_field(frame, "line", 0)) + ")";
+    }
+    out += " [" + base_name(string_field(frame, "module")) + "+" + string_field(frame, "offset") + "]\n";
+  }
+}
+
+std::string lock_name(const json& id) {
+  return "M" + (id.is_number() ? std::to_string(id.get<long long>()) : std::string("?"));
+}
+
+}  // namespace
+
+std::string string_field(const json& object, const char* key) {
+  if (!object.is_object()) return {};
+  const auto found = object.find(key);
+  return found != object.end() && found->is_string() ? found->get<std::string>() : std::string();
+}
+
+std::vector<const json*> stacks_of(const json& finding) {
+  std::vector<const json*> stacks;
+  if (finding.contains("stack") && finding["stack"].is_array()) stacks.push_back(&finding["stack"]);
+  if (finding.contains("cycle") && finding["cycle"].is_array()) {
+    for (const json& edge : finding["cycle"]) {
+      for (const char* key : {"requested_stack", "held_stack"}) {
+        if (edge.is_object() && edge.contains(key) && edge[key].is_array()) stacks.push_back(&edge[key]);
+      }
+    }
+  }
+  return stacks;
+}
+
+const json* site_frame(const json& stack) {
+  const std::vector<const json*> frames = flattened(stack);
+  const json* any_file = nullptr;
+  for (const json* frame : frames) {
+    const std::string file = string_field(*frame, "file");
+    if (file.empty()) continue;
+    if (!is_system_file(file)) return frame;
+    if (any_file == nullptr) any_file = frame;
+  }
+  if (any_file != nullptr) return any_file;
+  return stack.is_array() && !stack.empty() ? &stack.front() : nullptr;
+}
+
+std::string describe_frame(const json& frame) {
+  const std::string function = string_field(frame, "function");
+  const std::string file = string_field(frame, "file");
+  if (function.empty() && file.empty()) {
+    return base_name(string_field(frame, "module")) + "+" + string_field(frame, "offset");
+  }
+  std::string text = function.empty() ? "??" : function;
+  if (!file.empty()) text += " (" + file + ":" + std::to_string(number_field(frame, "line", 0)) + ")";
+  return text;
+}
+
+std::string rule_id(const json& finding) {
+  std::string id = string_field(finding, "kind");
+  if (!string_field(finding, "subkind").empty()) id += "/" + string_field(finding, "subkind");
+  return id;
+}
+
+std::string finding_details(const ReportedFinding& finding) {
+  const json& record = finding.record;
+  std::string out = std::string(finding.accepted                              ? "BASELINE"
+                                : string_field(record, "severity") == "error" ? "ERROR"
+                                                                               : "WARNING") +
+                    ": " + string_field(record, "message") + "\n";
+  if (record.contains("stack")) {
+    out += "  Thread T" + std::to_string(number_field(record, "thread", 0)) + " made the call at:\n";
+    append_stack(out, record["stack"]);
+  }
+  if (record.contains("related") && record["related"].is_array()) {
+    for (const json& related : record["related"]) {
+      out += "  " + string_field(related, "what") + " by thread T" + std::to_string(number_field(related, "thread", 0)) +
+             " at:\n";
+      append_stack(out, related.is_object() && related.contains("stack") ? related["stack"] : json());
+    }
+  }
+  if (record.contains("locks") && record["locks"].is_array()) {
+    for (const json& lock : record["locks"]) {
+      if (!lock.is_object()) continue;
+      out += "  " + lock_name(lock.value("id", json())) + " is the " + string_field(lock, "kind") + " at " +
+             string_field(lock, "address");
+      if (lock.contains("first_use") && lock["first_use"].is_array() && !lock["first_use"].empty()) {
+        out += ", first used at:\n";
+        append_stack(out, lock["first_use"]);
+      } else {
+        out += "\n";
+      }
+    }
+  }
+  if (record.contains("cycle") && record["cycle"].is_array()) {
+    const bool now = string_field(record, "kind") == "deadlock";
+    size_t number = 0;
+    for (const json& edge : record["cycle"]) {
+      if (!edge.is_object()) continue;
+      const std::string from = lock_name(edge.value("from", json()));
+      const std::string to = lock_name(edge.value("to", json()));
+      const std::string thread = "T" + std::to_string(number_field(edge, "thread", 0));
+      out += "  " + (now ? "Thread " + thread : "Edge " + std::to_string(++number)) + ": " + from + " -> " + to +
+             ". Thread " + thread + " acquired " + from + " at:\n";
+      append_stack(out, edge.contains("held_stack") ? edge["held_stack"] : json());
+      out += "    and " + std::string(now ? "now" : "then") + ", still holding " + from + ", " +
+             (now ? "waits for " : "requested ") + to + " at:\n";
+      append_stack(out, edge.contains("requested_stack") ? edge["requested_stack"] : json());
+    }
+  }
+  out += "  fingerprint " + string_field(record, "fingerprint") + ", seen " + std::to_string(finding.occurrences) +
+         " time" + (finding.occurrences == 1 ? "" : "s") + "\n";
+  return out;
+}
+
+}  // namespace lockwatch::cli
