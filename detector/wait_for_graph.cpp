@@ -31,6 +31,8 @@ std::vector<ThreadSnapshot> snapshot_threads(ThreadDirectory& threads) {
     }
     snapshot.push_back(std::move(entry));
   });
+  std::sort(snapshot.begin(), snapshot.end(),
+            [](const ThreadSnapshot& a, const ThreadSnapshot& b) { return a.number < b.number; });
   return snapshot;
 }
 

@@ -62,6 +62,7 @@ class Process:
     pid: int
     start: dict
     findings: list[dict] = field(default_factory=list)
+    others: list[dict] = field(default_factory=list)  # dump and long_hold_end records
     end: dict | None = None
 
 
@@ -115,6 +116,11 @@ def parse_arguments(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     parser.add_argument("--expect-related", action="append", default=[], metavar="WHAT",
                         help="some misuse finding has a related entry with this what (acquired, "
                              "initialized, destroyed, waited, ...) and a stack (repeatable)")
+    parser.add_argument("--expect-record", action="append", default=[], metavar="TYPE=N",
+                        help="exactly N records of TYPE (dump, long_hold_end) in all reports")
+    parser.add_argument("--expect-dump-frame", action="append", default=[], metavar="SOURCE:FUNCTION",
+                        help="a thread in some thread dump has a stack taken by SOURCE (blocked call, "
+                             "sampled, scanned) with a frame in FUNCTION")
     parser.add_argument("--expect-function", action="append", default=[], metavar="NAME",
                         help="NAME is the function of some frame of some finding (repeatable); "
                              "C++ names match without scope and parameters")
@@ -277,6 +283,13 @@ def split_into_processes(name: str, pid: int, records: list[tuple[str, dict]],
         elif kind == "end":
             check_end(where, record, processes[-1], failures)
             processes[-1].end = record
+        elif kind == "dump":
+            if check_fields(where, record, {"threads": list, "time": str}, failures):
+                check_thread_dump(where, record["threads"], failures)
+            processes[-1].others.append(record)
+        elif kind == "long_hold_end":
+            check_fields(where, record, {"fingerprint": str, "thread": int, "lock": str, "held_ms": int}, failures)
+            processes[-1].others.append(record)
         elif kind != "profile":
             failures.add(f"{where}: unknown record type {kind!r}")
     if processes[-1].end is None:
@@ -356,10 +369,33 @@ def check_finding(where: str, record: dict, failures: Failures) -> None:
                          f"{', '.join(LOCK_KINDS)}")
     for path, frames in stacks_of(record):
         check_frames(f"{where}: {path}", frames, failures)
+    if "thread_dump" in record:
+        check_thread_dump(where, record["thread_dump"], failures)
+    if kind in ("deadlock", "stall", "hang", "long_hold") and not record.get("thread_dump"):
+        failures.add(f"{where}: a {kind} finding without its thread_dump")
     if kind == "lock_order_inversion":
         check_cycle(where, record.get("cycle"), thread_ids, lock_ids, failures)
     elif kind == "misuse":
         check_misuse(where, record, thread_ids, failures)
+
+
+def check_thread_dump(where: str, threads: list, failures: Failures) -> None:
+    """A watchdog thread dump: each thread's id, tid, state, stack (and how it was taken) and
+    held locks; a blocked thread says what it waits for and since when."""
+    for index, thread in enumerate(threads):
+        at = f"{where}: thread_dump[{index}]"
+        if not isinstance(thread, dict) or not check_fields(
+                at, thread, {"id": int, "tid": int, "state": str, "stack": list, "stack_source": str,
+                             "held": list}, failures):
+            continue
+        waits = thread.get("waits")
+        if waits is not None and not check_fields(at + ".waits", waits, {"what": str, "address": str,
+                                                                         "timed": bool, "blocked_ms": int},
+                                                  failures):
+            continue
+        for number, held in enumerate(thread["held"]):
+            check_fields(f"{at}.held[{number}]", held, {"address": str, "kind": str, "mode": str,
+                                                        "held_ms": int, "acquired_at": list}, failures)
 
 
 def collect_ids(where: str, key: str, entries: list, failures: Failures) -> set:
@@ -373,12 +409,13 @@ def collect_ids(where: str, key: str, entries: list, failures: Failures) -> set:
 
 
 def stacks_of(value, path: str = "") -> list[tuple[str, object]]:
-    """Every frame list in a finding: the values of keys named stack, *_stack or first_use."""
+    """Every frame list in a record: the values of keys named stack, *_stack, first_use or
+    acquired_at."""
     found = []
     if isinstance(value, dict):
         for key, item in value.items():
             item_path = f"{path}.{key}" if path else key
-            if key in ("stack", "first_use") or key.endswith("_stack"):
+            if key in ("stack", "first_use", "acquired_at") or key.endswith("_stack"):
                 found.append((item_path, item))
             else:
                 found += stacks_of(item, item_path)
@@ -533,6 +570,8 @@ def check_expectations(args: argparse.Namespace, command: list[str], run: Run,
     findings = [finding for process in processes for finding in process.findings]
     check_counts(args, findings, failures)
     check_evidence(args, findings, failures)
+    others = [record for process in processes for record in process.others]
+    check_watchdog_records(args, findings, others, failures)
 
     if args.cycle_length is not None:
         for finding in findings:
@@ -653,6 +692,28 @@ def check_evidence(args: argparse.Namespace, findings: list[dict], failures: Fai
         if not any(entry.get("what") == what for entry in related):
             seen = sorted({str(entry.get("what")) for entry in related if isinstance(entry.get("what"), str)})
             failures.add(f"no misuse finding has related evidence {what!r} with a stack; seen: "
+                         f"{', '.join(seen) or '(none)'}")
+
+
+def check_watchdog_records(args: argparse.Namespace, findings: list[dict], others: list[dict],
+                           failures: Failures) -> None:
+    for expected in args.expect_record:
+        kind, _, count = expected.partition("=")
+        seen = sum(1 for record in others if record.get("type") == kind)
+        if seen != int(count):
+            failures.add(f"{seen} {kind} record(s), expected {count}")
+    dumps = [thread for record in findings for thread in record.get("thread_dump", [])]
+    dumps += [thread for record in others for thread in record.get("threads", [])]
+    for expected in args.expect_dump_frame:
+        source, _, name = expected.partition(":")
+        if not any(isinstance(thread, dict) and thread.get("stack_source") == source
+                   and any(function_matches(frame.get("function", ""), name)
+                           for frame in thread.get("stack", []) if isinstance(frame, dict))
+                   for thread in dumps):
+            seen = sorted({f"{thread.get('stack_source')}:{frame.get('function')}" for thread in dumps
+                           if isinstance(thread, dict) for frame in thread.get("stack", [])
+                           if isinstance(frame, dict)})
+            failures.add(f"no thread dump has a {source!r} stack with a frame in {name!r}; seen: "
                          f"{', '.join(seen) or '(none)'}")
 
 

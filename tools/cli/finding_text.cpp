@@ -112,6 +112,36 @@ std::string rule_id(const json& finding) {
   return id;
 }
 
+std::string thread_dump_text(const json& threads) {
+  std::string out;
+  if (!threads.is_array()) return out;
+  for (const json& thread : threads) {
+    if (!thread.is_object()) continue;
+    std::string state = string_field(thread, "state");
+    if (thread.contains("waits") && thread["waits"].is_object()) {
+      const json& waits = thread["waits"];
+      state = "blocked in " + string_field(waits, "what") + " on " + string_field(waits, "address");
+      if (waits.contains("thread")) state += " (T" + std::to_string(number_field(waits, "thread", 0)) + ")";
+      if (waits.value("timed", false)) state += " with a timeout";
+      state += " for " + std::to_string(number_field(waits, "blocked_ms", 0)) + " ms";
+    } else if (state.rfind("syscall:", 0) == 0) {
+      state = "in the system call " + state.substr(8);
+    }
+    out += "    T" + std::to_string(number_field(thread, "id", 0)) + " (tid " + std::to_string(number_field(thread, "tid", 0)) +
+           ") " + state + "; now at (" + string_field(thread, "stack_source") + "):\n";
+    append_stack(out, thread.contains("stack") ? thread["stack"] : json());
+    if (!thread.contains("held") || !thread["held"].is_array()) continue;
+    for (const json& held : thread["held"]) {
+      if (!held.is_object()) continue;
+      out += "      holds " + string_field(held, "kind") + " " + string_field(held, "address") + " (" +
+             string_field(held, "mode") + ") for " + std::to_string(number_field(held, "held_ms", 0)) +
+             " ms, acquired at:\n";
+      append_stack(out, held.contains("acquired_at") ? held["acquired_at"] : json());
+    }
+  }
+  return out;
+}
+
 std::string finding_details(const ReportedFinding& finding) {
   const json& record = finding.record;
   std::string out = std::string(finding.accepted                              ? "BASELINE"
@@ -142,7 +172,8 @@ std::string finding_details(const ReportedFinding& finding) {
       }
     }
   }
-  if (record.contains("cycle") && record["cycle"].is_array()) {
+  if (record.contains("thread_dump")) out += "  Threads then:\n" + thread_dump_text(record["thread_dump"]);
+  if (record.contains("cycle") && record["cycle"].is_array() && !record.contains("thread_dump")) {
     const bool now = string_field(record, "kind") == "deadlock";
     size_t number = 0;
     for (const json& edge : record["cycle"]) {

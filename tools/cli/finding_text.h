@@ -31,6 +31,10 @@ std::string describe_frame(const nlohmann::json& frame);
 // `kind` or `kind/subkind`.
 std::string rule_id(const nlohmann::json& finding);
 
+// The threads of a `thread_dump` array (a watchdog finding's, or a `dump` record's `threads`):
+// each thread's state, what it waits for and since when, its stack now, and its held locks.
+std::string thread_dump_text(const nlohmann::json& threads);
+
 // The finding as a multi-line text: headline, each stack with every frame (inlined calls
 // marked), the locks, and the fingerprint with how often it was seen.
 std::string finding_details(const ReportedFinding& finding);

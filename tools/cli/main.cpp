@@ -15,6 +15,7 @@
 #include <CLI/CLI.hpp>
 
 #include "baseline.h"
+#include "dump_request.h"
 #include "demo.h"
 #include "install_layout.h"
 #include "junit_report.h"
@@ -304,9 +305,16 @@ int run_cli(int argc, char** argv) {
   baseline_command->add_option("paths", baseline_paths, "report files (.jsonl) or directories of them");
   CLI::App* demo_command =
       app.add_subcommand("demo", "run bundled samples under lockwatch and explain each finding (build tree only)");
+  pid_t dump_pid = 0;
+  double dump_timeout = 5;
+  CLI::App* dump_command =
+      app.add_subcommand("dump", "print every thread of a live process run with lockwatch: state, stack, held locks");
+  dump_command->add_option("pid", dump_pid, "the process")->required()->check(CLI::PositiveNumber);
+  dump_command->add_option("--timeout", dump_timeout, "seconds to wait for the dump (default 5)")
+      ->check(CLI::Range(0.1, 600.0));
   const char* kUsage =
-      "type: lockwatch run [options] -- CMD ARGS..., lockwatch report PATH... [--format F], lockwatch demo, "
-      "or lockwatch --help";
+      "type: lockwatch run [options] -- CMD ARGS..., lockwatch report PATH... [--format F], lockwatch dump PID, "
+      "lockwatch demo, or lockwatch --help";
   const std::vector<CLI::App*> subcommands = app.get_subcommands([](CLI::App*) { return true; });
   if (argc > 1 && argv[1][0] != '-' &&
       std::none_of(subcommands.begin(), subcommands.end(), [&](CLI::App* sub) { return sub->get_name() == argv[1]; })) {
@@ -329,6 +337,7 @@ int run_cli(int argc, char** argv) {
   }
   if (run_command->parsed()) run(request);
   if (demo_command->parsed()) return lockwatch::cli::run_demo();
+  if (dump_command->parsed()) return lockwatch::cli::request_dump(dump_pid, dump_timeout);
   if (report_command->parsed()) return report(report_paths, report_format, report_baseline);
   if (baseline_command->parsed()) {
     try {

@@ -1,0 +1,128 @@
+// Checks, signal and wait of `lockwatch dump PID`; see dump_request.h.
+#include "dump_request.h"
+
+#include <signal.h>
+#include <string.h>
+
+#include <nlohmann/json.hpp>
+
+#include <cerrno>
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "finding_text.h"
+#include "options.h"
+
+namespace lockwatch::cli {
+namespace {
+
+constexpr int kDumpRequestTag = 0x6c77646d;  // the shim's (preload/signal_sampler.h)
+constexpr int kFailed = 2;
+
+int fail(const std::string& message) {
+  std::cerr << "lockwatch: error: " << message << '\n';
+  return kFailed;
+}
+
+bool read_file(const std::string& path, std::string& out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream text;
+  text << in.rdbuf();
+  out = text.str();
+  return true;
+}
+
+// The value of `name` in a NUL-separated environment block.
+std::string environment_value(const std::string& environment, const std::string& name) {
+  std::istringstream entries(environment);
+  std::string entry;
+  while (std::getline(entries, entry, '\0')) {
+    if (entry.compare(0, name.size() + 1, name + "=") == 0) return entry.substr(name.size() + 1);
+  }
+  return {};
+}
+
+// The hex mask of a /proc status line such as "SigCgt:".
+unsigned long long status_mask(const std::string& status, const std::string& key) {
+  const size_t at = status.find("\n" + key);
+  return at == std::string::npos ? 0 : std::stoull(status.substr(at + key.size() + 1), nullptr, 16);
+}
+
+long status_number(const std::string& status, const std::string& key) {
+  const size_t at = status.find("\n" + key);
+  return at == std::string::npos ? 0 : std::stol(status.substr(at + key.size() + 1));
+}
+
+}  // namespace
+
+int request_dump(pid_t pid, double timeout_seconds) {
+  const std::string proc = "/proc/" + std::to_string(pid);
+  std::string maps;
+  std::string status;
+  std::string environment;
+  if (!read_file(proc + "/status", status) || !read_file(proc + "/maps", maps)) {
+    return fail("no process " + std::to_string(pid) + " that you may inspect; give the pid of a running process of yours");
+  }
+  if (maps.find("/liblockwatch.so") == std::string::npos) {
+    return fail("process " + std::to_string(pid) +
+                " does not run with liblockwatch.so; start it with lockwatch run -- CMD (or LD_PRELOAD) first");
+  }
+  read_file(proc + "/environ", environment);
+  const ParsedOptions parsed = parse_options(environment_value(environment, "LOCKWATCH_OPTIONS"));
+  const Options& options = parsed.options;
+  if (options.sample_signal == 0) {
+    return fail("process " + std::to_string(pid) + " runs with sample_signal=0: it takes no dump requests");
+  }
+  if (((status_mask(status, "SigCgt:") >> (options.sample_signal - 1)) & 1) == 0) {
+    return fail("process " + std::to_string(pid) + " does not catch signal " + std::to_string(options.sample_signal) +
+                " (its own handler replaced lockwatch's?); choose another with the sample_signal option");
+  }
+  if (status_number(status, "Threads:") < 2) {
+    return fail("process " + std::to_string(pid) +
+                " has one thread: lockwatch's watchdog, which answers dumps, starts with its second thread");
+  }
+  // Where its report goes, as the process sees the path (relative to its working directory).
+  std::string report;
+  if (!options.log_path.empty()) {
+    report = options.log_path + "." + std::to_string(pid) + ".jsonl";
+    if (report[0] != '/') report = proc + "/cwd/" + report;
+  }
+  std::string before;
+  read_file(report, before);
+  sigval value{};
+  value.sival_int = kDumpRequestTag;
+  if (sigqueue(pid, options.sample_signal, value) != 0) {
+    return fail("cannot signal process " + std::to_string(pid) + ": " + std::string(strerror(errno)));
+  }
+  if (report.empty()) {
+    std::cout << "lockwatch: dump requested; process " << pid
+              << " writes it to its stderr (with log_path set, it is printed here too)\n";
+    return 0;
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_seconds);
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::string now;
+    if (read_file(report, now) && now.size() > before.size() && now.compare(0, before.size(), before) == 0) {
+      std::istringstream lines(now.substr(before.size()));
+      std::string line;
+      while (std::getline(lines, line)) {
+        const nlohmann::json record = nlohmann::json::parse(line, nullptr, false);
+        if (!record.is_object() || record.value("type", "") != "dump") continue;
+        std::cout << "Thread dump of process " << pid << " (" << record.value("time", "") << "):\n"
+                  << thread_dump_text(record.value("threads", nlohmann::json::array()));
+        return 0;
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return fail("process " + std::to_string(pid) + " wrote no dump to " + report + " within " +
+              std::to_string(static_cast<int>(timeout_seconds)) + " s; its threads may all block signal " +
+              std::to_string(options.sample_signal));
+}
+
+}  // namespace lockwatch::cli
