@@ -11,5 +11,7 @@ if [ -n "$unexpected" ]; then
   echo "$unexpected" | head -20
   exit 1
 fi
-echo "$exported" | grep -q '^pthread_mutex_lock$' || { echo "FAIL: pthread_mutex_lock is not exported"; exit 1; }
+# A here-string, not a pipe: grep -q stops at the first match, and the writer's SIGPIPE would
+# fail the pipeline under pipefail.
+grep -qx 'pthread_mutex_lock' <<<"$exported" || { echo "FAIL: pthread_mutex_lock is not exported"; exit 1; }
 echo "PASS: $(echo "$exported" | wc -l) exported symbols, all interposers"

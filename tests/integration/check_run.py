@@ -121,6 +121,8 @@ def parse_arguments(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     parser.add_argument("--expect-dump-frame", action="append", default=[], metavar="SOURCE:FUNCTION",
                         help="a thread in some thread dump has a stack taken by SOURCE (blocked call, "
                              "sampled, scanned) with a frame in FUNCTION")
+    parser.add_argument("--expect-stack-source", action="append", default=[], metavar="SOURCE",
+                        help="a thread in some thread dump has stack_source SOURCE exactly")
     parser.add_argument("--expect-function", action="append", default=[], metavar="NAME",
                         help="NAME is the function of some frame of some finding (repeatable); "
                              "C++ names match without scope and parameters")
@@ -704,6 +706,10 @@ def check_watchdog_records(args: argparse.Namespace, findings: list[dict], other
             failures.add(f"{seen} {kind} record(s), expected {count}")
     dumps = [thread for record in findings for thread in record.get("thread_dump", [])]
     dumps += [thread for record in others for thread in record.get("threads", [])]
+    sources = sorted({thread.get("stack_source") for thread in dumps if isinstance(thread, dict)})
+    for expected in args.expect_stack_source:
+        if expected not in sources:
+            failures.add(f"no thread dump has stack_source {expected!r}; seen: {sources}")
     for expected in args.expect_dump_frame:
         source, _, name = expected.partition(":")
         if not any(isinstance(thread, dict) and thread.get("stack_source") == source
