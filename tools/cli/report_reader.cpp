@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <map>
 
 namespace lockwatch::cli {
 namespace {
@@ -28,57 +27,59 @@ std::vector<fs::path> report_files(const std::string& path) {
   return {location};
 }
 
-void require(bool condition, const fs::path& file, size_t line, const std::string& what) {
+void require(bool condition, const std::string& source, size_t line, const std::string& what) {
   if (!condition) {
-    throw ReportError(file.string() + ":" + std::to_string(line) + ": " + what +
-                      "; is this a lockwatch JSON Lines report?");
+    throw ReportError(source + ":" + std::to_string(line) + ": " + what + "; is this a lockwatch JSON Lines report?");
   }
 }
 
 }  // namespace
 
+void ReportMerger::add(std::istream& input, const std::string& source) {
+  ++set_.files;
+  std::string text;
+  size_t unended_errors = 0;  // error findings since the last start, while no end is seen
+  for (size_t line = 1; std::getline(input, text); ++line) {
+    if (text.empty()) continue;
+    nlohmann::json record = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+    require(record.is_object(), source, line, "not a JSON object");
+    require(record.contains("type") && record["type"].is_string(), source, line, "no \"type\"");
+    const std::string type = record["type"];
+    if (type == "start") {
+      ++set_.processes;
+      set_.errors += unended_errors;  // the previous image of this process (exec) ended unseen
+      unended_errors = 0;
+    }
+    if (type == "end") {
+      require(record.contains("errors") && record["errors"].is_number_unsigned(), source, line,
+              "an end record without a count of \"errors\"");
+      set_.errors += record["errors"].get<size_t>();
+      unended_errors = 0;
+    }
+    if (type != "finding") continue;
+    for (const char* field : {"kind", "severity", "fingerprint", "message"}) {
+      require(record.contains(field) && record[field].is_string(), source, line,
+              std::string("a finding without a string \"") + field + "\"");
+    }
+    if (record["severity"] == "error") ++unended_errors;
+    const std::string fingerprint = record["fingerprint"];
+    auto [known, inserted] = by_fingerprint_.emplace(fingerprint, set_.findings.size());
+    if (inserted) set_.findings.push_back({std::move(record), 0});
+    ++set_.findings[known->second].occurrences;
+  }
+  set_.errors += unended_errors;
+}
+
 ReportSet read_reports(const std::vector<std::string>& paths) {
-  ReportSet set;
-  std::map<std::string, size_t> by_fingerprint;
+  ReportMerger merger;
   for (const std::string& path : paths) {
     for (const fs::path& file : report_files(path)) {
       std::ifstream input(file);
       if (!input) throw ReportError("cannot read " + file.string() + "; check its permissions");
-      ++set.files;
-      std::string text;
-      size_t unended_errors = 0;  // error findings since the last start, while no end is seen
-      for (size_t line = 1; std::getline(input, text); ++line) {
-        if (text.empty()) continue;
-        nlohmann::json record = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-        require(record.is_object(), file, line, "not a JSON object");
-        require(record.contains("type") && record["type"].is_string(), file, line, "no \"type\"");
-        const std::string type = record["type"];
-        if (type == "start") {
-          ++set.processes;
-          set.errors += unended_errors;  // the previous image of this process (exec) ended unseen
-          unended_errors = 0;
-        }
-        if (type == "end") {
-          require(record.contains("errors") && record["errors"].is_number_unsigned(), file, line,
-                  "an end record without a count of \"errors\"");
-          set.errors += record["errors"].get<size_t>();
-          unended_errors = 0;
-        }
-        if (type != "finding") continue;
-        for (const char* field : {"kind", "severity", "fingerprint", "message"}) {
-          require(record.contains(field) && record[field].is_string(), file, line,
-                  std::string("a finding without a string \"") + field + "\"");
-        }
-        if (record["severity"] == "error") ++unended_errors;
-        const std::string fingerprint = record["fingerprint"];
-        auto [known, inserted] = by_fingerprint.emplace(fingerprint, set.findings.size());
-        if (inserted) set.findings.push_back({std::move(record), 0});
-        ++set.findings[known->second].occurrences;
-      }
-      set.errors += unended_errors;
+      merger.add(input, file.string());
     }
   }
-  return set;
+  return merger.take();
 }
 
 }  // namespace lockwatch::cli

@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <istream>
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -33,8 +35,21 @@ struct ReportSet {
   size_t errors = 0;
 };
 
-// Throws ReportError (one line: what, where, what to do) for a missing path, an unreadable
-// file, a line that is not JSON, or a record without the fields the SPEC gives it.
+// Merges reports one stream (one file's content) at a time. Not thread-safe.
+class ReportMerger {
+ public:
+  // Reads the JSON Lines of `input`, named `source` in errors. Throws ReportError (one line:
+  // what, where, what to do) for a line that is not JSON, or a record without the fields the
+  // SPEC gives it.
+  void add(std::istream& input, const std::string& source);
+  ReportSet take() { return std::move(set_); }
+
+ private:
+  ReportSet set_;
+  std::map<std::string, size_t> by_fingerprint_;
+};
+
+// Throws ReportError for a missing path or an unreadable file, and as ReportMerger::add.
 ReportSet read_reports(const std::vector<std::string>& paths);
 
 }  // namespace lockwatch::cli
