@@ -2,6 +2,8 @@
 #include "report_reader.h"
 
 #include <algorithm>
+#include <climits>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 
@@ -33,6 +35,38 @@ void require(bool condition, const std::string& source, size_t line, const std::
   }
 }
 
+// A stack as the formats read it without further checks: an array of frame objects whose
+// function, file and module are strings and whose line is a line number, where present.
+bool is_stack(const nlohmann::json& stack) {
+  if (!stack.is_array()) return false;
+  for (const nlohmann::json& frame : stack) {
+    if (!frame.is_object()) return false;
+    for (const char* key : {"function", "file", "module"}) {
+      if (frame.contains(key) && !frame[key].is_string()) return false;
+    }
+    if (frame.contains("line") &&
+        !(frame["line"].is_number_unsigned() && frame["line"].get<uint64_t>() <= uint64_t{INT_MAX})) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// The parts of a finding the formats read beyond its string fields: subkind, stack, cycle.
+bool has_readable_evidence(const nlohmann::json& finding) {
+  if (finding.contains("subkind") && !finding["subkind"].is_string()) return false;
+  if (finding.contains("stack") && !is_stack(finding["stack"])) return false;
+  if (!finding.contains("cycle")) return true;
+  if (!finding["cycle"].is_array()) return false;
+  for (const nlohmann::json& edge : finding["cycle"]) {
+    if (!edge.is_object()) return false;
+    for (const char* key : {"held_stack", "requested_stack"}) {
+      if (edge.contains(key) && !is_stack(edge[key])) return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 void ReportMerger::add(std::istream& input, const std::string& source) {
@@ -61,6 +95,8 @@ void ReportMerger::add(std::istream& input, const std::string& source) {
       require(record.contains(field) && record[field].is_string(), source, line,
               std::string("a finding without a string \"") + field + "\"");
     }
+    require(has_readable_evidence(record), source, line,
+            "a finding whose subkind, stack or cycle is not as the SPEC gives it");
     if (record["severity"] == "error") ++unended_errors;
     const std::string fingerprint = record["fingerprint"];
     auto [known, inserted] = by_fingerprint_.emplace(fingerprint, set_.findings.size());

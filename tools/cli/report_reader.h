@@ -40,7 +40,7 @@ class ReportMerger {
  public:
   // Reads the JSON Lines of `input`, named `source` in errors. Throws ReportError (one line:
   // what, where, what to do) for a line that is not JSON, or a record without the fields the
-  // SPEC gives it.
+  // SPEC gives it (with their types: the formats read them without further checks).
   void add(std::istream& input, const std::string& source);
   ReportSet take() { return std::move(set_); }
 
