@@ -21,6 +21,15 @@ constexpr size_t kStates = LockRegistry::kCapacity * 2;  // (lock, requested mod
 
 uint32_t state_of(LockId lock, LockMode requested) { return lock.index() * 2 + static_cast<uint32_t>(requested); }
 
+// Whether `path` (from the new edge's target back to its source `from`) visits no lock twice.
+bool passes_each_lock_once(const Cycle& path, LockId from) {
+  std::vector<uint64_t, InternalStlAllocator<uint64_t>> locks;
+  locks.push_back(from.packed());
+  for (const CycleEdge& edge : path) locks.push_back(edge.from.packed());
+  std::sort(locks.begin(), locks.end());
+  return std::adjacent_find(locks.begin(), locks.end()) == locks.end();
+}
+
 }  // namespace
 
 LockOrderGraph::LockOrderGraph()
@@ -120,6 +129,10 @@ LockOrderGraph::AddResult LockOrderGraph::add_edge(LockId from, LockId to, const
     state = parent_state_[state];
   }
   std::reverse(path.begin(), path.end());
+  if (!passes_each_lock_once(path, from) &&
+      !find_simple_path(to, evidence.requested_mode, from, evidence.held_mode, path)) {
+    return AddResult::added;
+  }
   cycle.insert(cycle.end(), path.begin(), path.end());
   return remember_cycle(cycle) ? AddResult::closes_new_cycle : AddResult::added;
 }
@@ -155,6 +168,56 @@ bool LockOrderGraph::find_path(LockId start, LockMode start_requested, LockId ta
     }
   }
   return false;
+}
+
+bool LockOrderGraph::find_simple_path(LockId start, LockMode start_requested, LockId target, LockMode target_held,
+                                      Cycle& path) {
+  // visit_epoch_[lock * 2] marks the locks on the current path (and both ends), under a fresh
+  // epoch; a frame is a lock on the path and the next of its out-edges to try.
+  if (++epoch_ == 0) {
+    std::fill_n(visit_epoch_, kStates, 0u);
+    epoch_ = 1;
+  }
+  struct Frame {
+    const Edge* via;  // the edge into this lock (null for `start`)
+    const Edge* next;
+    LockMode requested;
+  };
+  std::vector<Frame, InternalStlAllocator<Frame>> stack;
+  Cycle best;
+  visit_epoch_[state_of(start, LockMode::exclusive)] = epoch_;
+  visit_epoch_[state_of(target, LockMode::exclusive)] = epoch_;
+  stack.push_back({nullptr, nodes_[start.index()].out, start_requested});
+  for (size_t steps = 0; !stack.empty() && steps < kMaxSimplePathSteps; ++steps) {
+    Frame& top = stack.back();
+    const Edge* edge = top.next;
+    if (edge == nullptr) {
+      if (top.via != nullptr) visit_epoch_[state_of(top.via->to, LockMode::exclusive)] = 0;
+      stack.pop_back();
+      continue;
+    }
+    top.next = edge->next_out;
+    const size_t length = stack.size();  // edges on the path once `edge` is taken
+    if (!modes_conflict(top.requested, edge->evidence.held_mode) || (!best.empty() && length >= best.size()) ||
+        nodes_[edge->to.index()].generation != edge->to.generation()) {
+      continue;
+    }
+    if (edge->to == target) {
+      if (!modes_conflict(edge->evidence.requested_mode, target_held)) continue;
+      best.clear();
+      for (size_t i = 1; i < stack.size(); ++i) {
+        best.push_back({stack[i].via->from, stack[i].via->to, stack[i].via->evidence});
+      }
+      best.push_back({edge->from, edge->to, edge->evidence});
+      continue;
+    }
+    if (visit_epoch_[state_of(edge->to, LockMode::exclusive)] == epoch_) continue;
+    visit_epoch_[state_of(edge->to, LockMode::exclusive)] = epoch_;
+    stack.push_back({edge, nodes_[edge->to.index()].out, edge->evidence.requested_mode});
+  }
+  if (best.empty()) return false;
+  path = std::move(best);
+  return true;
 }
 
 bool LockOrderGraph::remember_cycle(const Cycle& cycle) {

@@ -13,7 +13,10 @@
 // the new edge's target (iterative: stack space in the host's threads may be small), so the
 // cycle reported is a shortest one through the new edge. A cycle is reported once per
 // distinct set of acquisition stacks (rotation-normalised): the same buggy code path run on
-// a thousand object pairs is one finding, not a thousand.
+// a thousand object pairs is one finding, not a thousand. A cycle passes each lock once: a
+// walk through a lock twice (requested for reading behind a writer, later held for reading)
+// would need that lock held for reading and for writing at once, so it is no deadlock; when
+// the BFS's shortest walk is one, a bounded depth-first search over simple paths replaces it.
 // Removing a lock unlinks and recycles its edges (records are type-stable: a racing lock-free
 // reader may read a recycled record, never freed memory), and the edge set's tombstones are
 // cleared when they end a probe chain, so churn of short-lived locks runs in bounded memory.
@@ -58,6 +61,7 @@ using Cycle = std::vector<CycleEdge, InternalStlAllocator<CycleEdge>>;
 class LockOrderGraph {
  public:
   static constexpr size_t kMaxEdges = size_t{1} << 20;
+  static constexpr size_t kMaxSimplePathSteps = size_t{1} << 20;
 
   LockOrderGraph();
   LockOrderGraph(const LockOrderGraph&) = delete;
@@ -109,6 +113,10 @@ class LockOrderGraph {
   // waits for; fills parent_edge_/parent_state_. True when it reaches `target` requested in a
   // mode that waits for a holder in `target_held`.
   bool find_path(LockId start, LockMode start_requested, LockId target, LockMode target_held);
+  // The same search, over paths that pass each lock once (depth-first, bounded by the best
+  // length found and by kMaxSimplePathSteps); fills `path` with a shortest such path. For when
+  // find_path's walk passes a lock twice: see add_edge.
+  bool find_simple_path(LockId start, LockMode start_requested, LockId target, LockMode target_held, Cycle& path);
   bool remember_cycle(const Cycle& cycle);
 
   SpinLock lock_;

@@ -244,7 +244,7 @@ CurrentStack SignalSampler::current_stack(pid_t tid, StackDepot& stacks) {
     sampled.state = "running";
     return sampled;
   }
-  // "nr arg1 ... arg6 sp pc", or "-1 sp pc" when blocked outside a system call.
+  // "nr arg1 ... arg6 sp pc" in a system call, or "-1 sp pc" off the CPU outside one.
   unsigned long long fields[9] = {};
   char* at = line;
   const long number = strtol(at, &at, 10);
@@ -259,17 +259,20 @@ CurrentStack SignalSampler::current_stack(pid_t tid, StackDepot& stacks) {
   if (parsed != wanted) return {kNoStack, "unavailable"};
   const uintptr_t stack_pointer = fields[wanted - 2];
   const uintptr_t pc = fields[wanted - 1];
+  // -1: in user space but off the CPU (preempted, or in a page fault): a signal disturbs
+  // nothing. A futex wait with no timeout is restarted after the handler.
+  bool signal_is_harmless = number < 0;
   if (number == SYS_futex) {
     const unsigned command = static_cast<unsigned>(fields[1]) & FUTEX_CMD_MASK;
-    const bool untimed = fields[3] == 0;
-    if (untimed && (command == FUTEX_WAIT || command == FUTEX_WAIT_BITSET)) {
-      CurrentStack sampled = sample_by_signal(tid, stacks);
-      sampled.state = syscall_state(number);
-      if (sampled.stack != kNoStack) return sampled;
-    }
+    signal_is_harmless = fields[3] == 0 && (command == FUTEX_WAIT || command == FUTEX_WAIT_BITSET);
+  }
+  if (signal_is_harmless) {
+    CurrentStack sampled = sample_by_signal(tid, stacks);
+    sampled.state = number < 0 ? "running" : syscall_state(number);
+    if (sampled.stack != kNoStack) return sampled;
   }
   CurrentStack scanned = scan(stack_pointer, pc, stacks);
-  scanned.state = syscall_state(number);
+  scanned.state = number < 0 ? "running" : syscall_state(number);
   return scanned;
 }
 

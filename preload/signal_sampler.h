@@ -1,5 +1,5 @@
 // SignalSampler: where another thread of the process is right now, for the watchdog.
-// A thread running in user space, or waiting on a futex with no timeout (a lock, condition,
+// A thread in user space (on the CPU or preempted), or waiting on a futex with no timeout (a lock, condition,
 // join, barrier or semaphore wait: the kernel restarts those transparently after a handler
 // with SA_RESTART), is sent the sample signal, and its handler unwinds its own stack with
 // LLVM libunwind through the signal frame into a buffer (async-signal-safe: no allocation, no
@@ -7,7 +7,8 @@
 // A thread in any other system call (nanosleep, poll, read, ...) is never signalled, since
 // that call could fail with EINTR and change the program; its stack is scanned from outside
 // instead: the frame it is at, from /proc/self/task/<tid>/syscall, then the words on its stack
-// that are return addresses into code, read with process_vm_readv (which cannot fault).
+// that are return addresses into code, read with process_vm_readv (which cannot fault). So is
+// a thread off the CPU that cannot be signalled (it blocks the signal, or the program took it).
 // The same signal, queued with sigqueue() and lockwatch's tag, asks for a thread dump.
 // The handler is installed only when the program has none for that signal, and never
 // signalled once the program has replaced it or the thread blocks it.

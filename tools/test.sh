@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Sets up, builds and runs every test: the detector's unit tests under
-# AddressSanitizer+UndefinedBehaviorSanitizer and under ThreadSanitizer, a smoke run of the
-# benchmark, then the plain unit tests, the export check and the integration tests that run
+# AddressSanitizer+UndefinedBehaviorSanitizer and under ThreadSanitizer, a bounded libFuzzer run
+# of each parser, a smoke run of the benchmark, then the plain unit tests, the export check and the integration tests that run
 # samples and real programs under the preload.
-# Usage: tools/test.sh            (from anywhere; builds in build/, build-asan/, build-tsan/)
+# Usage: tools/test.sh            (from anywhere; builds in build/, build-asan/, build-tsan/, build-fuzz/)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -26,6 +26,9 @@ cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DLOCKWATCH_UNIT_TEST
   -DLOCKWATCH_SANITIZE=thread >/dev/null
 cmake --build build-tsan -j "$jobs"
 (cd build-tsan && ctest --output-on-failure)
+
+echo "== fuzzing the parsers of options, suppressions and reports (20 s each; tools/fuzz.sh)"
+bash tools/fuzz.sh 20
 
 echo "== benchmark smoke run (checks that it runs, never a timing)"
 python3 tools/benchmark.py --smoke

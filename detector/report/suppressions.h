@@ -29,6 +29,7 @@ class Suppressions {
 
   bool suppresses(const Finding& finding, const ResolvedStacks& stacks) const;
   size_t size() const { return rules_.size(); }
+  const std::vector<Rule>& rules() const { return rules_; }
 
  private:
   std::vector<Rule> rules_;

@@ -123,6 +123,8 @@ def parse_arguments(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
                              "sampled, scanned) with a frame in FUNCTION")
     parser.add_argument("--expect-stack-source", action="append", default=[], metavar="SOURCE",
                         help="a thread in some thread dump has stack_source SOURCE exactly")
+    parser.add_argument("--forbid-stack-source", action="append", default=[], metavar="SOURCE",
+                        help="no thread in any thread dump has stack_source SOURCE")
     parser.add_argument("--expect-function", action="append", default=[], metavar="NAME",
                         help="NAME is the function of some frame of some finding (repeatable); "
                              "C++ names match without scope and parameters")
@@ -710,6 +712,9 @@ def check_watchdog_records(args: argparse.Namespace, findings: list[dict], other
     for expected in args.expect_stack_source:
         if expected not in sources:
             failures.add(f"no thread dump has stack_source {expected!r}; seen: {sources}")
+    for forbidden in args.forbid_stack_source:
+        if forbidden in sources:
+            failures.add(f"a thread dump has stack_source {forbidden!r}")
     for expected in args.expect_dump_frame:
         source, _, name = expected.partition(":")
         if not any(isinstance(thread, dict) and thread.get("stack_source") == source

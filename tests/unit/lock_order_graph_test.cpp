@@ -168,3 +168,31 @@ TEST_CASE("a read request does not wait for a read holder: that link of a cycle 
   // T3 wants A for writing while holding B: it waits for T1's read hold. Cycle.
   CHECK(add(graph, lock(2), lock(1), evidence(3, LockMode::exclusive, LockMode::exclusive), cycle));
 }
+
+TEST_CASE("a walk through one lock twice is no cycle; a longer cycle through each lock once is the one reported") {
+  LockOrderGraph graph;
+  Cycle cycle;
+  const LockId x = lock(1), y = lock(2), z = lock(3), w = lock(4), v = lock(5), u = lock(6);
+  // T1 holds Y, requests X for reading; T2 writes X, requests Z; T3 holds Z, requests X for
+  // writing: X <-> Z is a cycle, reported.
+  CHECK_FALSE(add(graph, y, x, evidence(1, LockMode::exclusive, LockMode::read), cycle));
+  CHECK_FALSE(add(graph, x, z, evidence(2), cycle));
+  CHECK(add(graph, z, x, evidence(3), cycle));
+  SUBCASE("alone, the walk is not reported") {
+    // T4 reads X and requests Y. X -> Y -> X breaks (T1's read request is granted next to
+    // T4's read hold); X -> Y -> X -> Z -> X would have X read by T4 and written by T2 at once.
+    CHECK_FALSE(add(graph, x, y, evidence(4, LockMode::read, LockMode::exclusive), cycle));
+  }
+  SUBCASE("a longer cycle through each lock once is found instead") {
+    CHECK_FALSE(add(graph, y, w, evidence(5), cycle));
+    CHECK_FALSE(add(graph, w, v, evidence(6), cycle));
+    CHECK_FALSE(add(graph, v, u, evidence(7), cycle));
+    CHECK_FALSE(add(graph, u, x, evidence(8), cycle));
+    // The shortest walk through T4's new edge is X -> Y -> X -> Z -> X; the cycle is
+    // X -> Y -> W -> V -> U -> X.
+    REQUIRE(add(graph, x, y, evidence(4, LockMode::read, LockMode::exclusive), cycle));
+    REQUIRE(cycle.size() == 5);
+    const LockId order[] = {x, y, w, v, u};
+    for (size_t i = 0; i < 5; ++i) CHECK(cycle[i].from == order[i]);
+  }
+}

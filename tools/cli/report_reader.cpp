@@ -3,10 +3,11 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <climits>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <map>
 
 namespace lockwatch::cli {
 namespace {
@@ -36,18 +37,96 @@ std::vector<fs::path> report_files(const std::string& path) {
   return {location};
 }
 
-void require(bool condition, const fs::path& file, size_t line, const std::string& what) {
+void require(bool condition, const std::string& source, size_t line, const std::string& what) {
   if (!condition) {
-    throw ReportError(file.string() + ":" + std::to_string(line) + ": " + what +
-                      "; is this a lockwatch JSON Lines report?");
+    throw ReportError(source + ":" + std::to_string(line) + ": " + what + "; is this a lockwatch JSON Lines report?");
   }
 }
 
+// A stack as the formats read it without further checks: an array of frame objects whose
+// function, file and module are strings and whose line is a line number, where present.
+bool is_stack(const nlohmann::json& stack) {
+  if (!stack.is_array()) return false;
+  for (const nlohmann::json& frame : stack) {
+    if (!frame.is_object()) return false;
+    for (const char* key : {"function", "file", "module"}) {
+      if (frame.contains(key) && !frame[key].is_string()) return false;
+    }
+    if (frame.contains("line") &&
+        !(frame["line"].is_number_unsigned() && frame["line"].get<uint64_t>() <= uint64_t{INT_MAX})) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// The parts of a finding the formats read beyond its string fields: subkind, stack, cycle.
+bool has_readable_evidence(const nlohmann::json& finding) {
+  if (finding.contains("subkind") && !finding["subkind"].is_string()) return false;
+  if (finding.contains("stack") && !is_stack(finding["stack"])) return false;
+  if (!finding.contains("cycle")) return true;
+  if (!finding["cycle"].is_array()) return false;
+  for (const nlohmann::json& edge : finding["cycle"]) {
+    if (!edge.is_object()) return false;
+    for (const char* key : {"held_stack", "requested_stack"}) {
+      if (edge.contains(key) && !is_stack(edge[key])) return false;
+    }
+  }
+  return true;
+}
+
+
 }  // namespace
 
+void ReportMerger::add(std::istream& input, const std::string& source) {
+  ++set_.files;
+  std::string text;
+  size_t unended_errors = 0;  // error findings since the last start, while no end is seen
+  long long pid = 0;
+  std::string program;
+  for (size_t line = 1; std::getline(input, text); ++line) {
+    if (text.empty()) continue;
+    nlohmann::json record = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+    // getline stops at the end of the input without a newline only on the last line.
+    if (record.is_discarded() && input.eof()) {
+      set_.warnings.push_back(source + ":" + std::to_string(line) +
+                              ": the last line is cut short (the process was killed while writing it?); skipped it");
+      break;
+    }
+    require(record.is_object(), source, line, "not a JSON object");
+    require(record.contains("type") && record["type"].is_string(), source, line, "no \"type\"");
+    const std::string type = record["type"];
+    if (type == "start") {
+      ++set_.processes;
+      pid = record.contains("pid") && record["pid"].is_number_integer() ? record["pid"].get<long long>() : 0;
+      program = record.contains("exe") && record["exe"].is_string() ? record["exe"].get<std::string>() : "";
+      set_.errors += unended_errors;  // the previous image of this process (exec) ended unseen
+      unended_errors = 0;
+    }
+    if (type == "end") {
+      require(record.contains("errors") && record["errors"].is_number_unsigned(), source, line,
+              "an end record without a count of \"errors\"");
+      set_.errors += record["errors"].get<size_t>();
+      unended_errors = 0;
+    }
+    if (type != "finding") continue;
+    for (const char* field : {"kind", "severity", "fingerprint", "message"}) {
+      require(record.contains(field) && record[field].is_string(), source, line,
+              std::string("a finding without a string \"") + field + "\"");
+    }
+    require(has_readable_evidence(record), source, line,
+            "a finding whose subkind, stack or cycle is not as the SPEC gives it");
+    if (record["severity"] == "error") ++unended_errors;
+    const std::string fingerprint = record["fingerprint"];
+    auto [known, inserted] = by_fingerprint_.emplace(fingerprint, set_.findings.size());
+    if (inserted) set_.findings.push_back({std::move(record), 0, false, pid, program});
+    ++set_.findings[known->second].occurrences;
+  }
+  set_.errors += unended_errors;
+}
+
 ReportSet read_reports(const std::vector<std::string>& paths) {
-  ReportSet set;
-  std::map<std::string, size_t> by_fingerprint;
+  ReportMerger merger;
   for (const std::string& path : paths) {
     for (const fs::path& file : report_files(path)) {
       errno = 0;
@@ -56,52 +135,10 @@ ReportSet read_reports(const std::vector<std::string>& paths) {
         throw ReportError("cannot read " + file.string() + (errno != 0 ? ": " + std::string(strerror(errno)) : "") +
                           "; check the path and its permissions");
       }
-      ++set.files;
-      std::string text;
-      size_t unended_errors = 0;  // error findings since the last start, while no end is seen
-      long long pid = 0;
-      std::string program;
-      for (size_t line = 1; std::getline(input, text); ++line) {
-        if (text.empty()) continue;
-        nlohmann::json record = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-        // getline stops at the end of the file without a newline only on the last line.
-        if (record.is_discarded() && input.eof()) {
-          set.warnings.push_back(file.string() + ":" + std::to_string(line) +
-                                 ": the last line is cut short (the process was killed while writing it?); "
-                                 "skipped it");
-          break;
-        }
-        require(record.is_object(), file, line, "not a JSON object");
-        require(record.contains("type") && record["type"].is_string(), file, line, "no \"type\"");
-        const std::string type = record["type"];
-        if (type == "start") {
-          ++set.processes;
-          pid = record.contains("pid") && record["pid"].is_number_integer() ? record["pid"].get<long long>() : 0;
-          program = record.contains("exe") && record["exe"].is_string() ? record["exe"].get<std::string>() : "";
-          set.errors += unended_errors;  // the previous image of this process (exec) ended unseen
-          unended_errors = 0;
-        }
-        if (type == "end") {
-          require(record.contains("errors") && record["errors"].is_number_unsigned(), file, line,
-                  "an end record without a count of \"errors\"");
-          set.errors += record["errors"].get<size_t>();
-          unended_errors = 0;
-        }
-        if (type != "finding") continue;
-        for (const char* field : {"kind", "severity", "fingerprint", "message"}) {
-          require(record.contains(field) && record[field].is_string(), file, line,
-                  std::string("a finding without a string \"") + field + "\"");
-        }
-        if (record["severity"] == "error") ++unended_errors;
-        const std::string fingerprint = record["fingerprint"];
-        auto [known, inserted] = by_fingerprint.emplace(fingerprint, set.findings.size());
-        if (inserted) set.findings.push_back({std::move(record), 0, false, pid, program});
-        ++set.findings[known->second].occurrences;
-      }
-      set.errors += unended_errors;
+      merger.add(input, file.string());
     }
   }
-  return set;
+  return merger.take();
 }
 
 }  // namespace lockwatch::cli

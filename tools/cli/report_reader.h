@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <istream>
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -38,9 +40,23 @@ struct ReportSet {
   std::vector<std::string> warnings;  // one line each: input read past (a truncated last line)
 };
 
-// Throws ReportError (one line: what, where, what to do) for a missing path, an unreadable
-// file or directory, a directory without reports, a line that is not JSON, or a record without
-// the fields the SPEC gives it.
+// Merges reports one stream (one file's content) at a time. Not thread-safe.
+class ReportMerger {
+ public:
+  // Reads the JSON Lines of `input`, named `source` in errors and warnings. Throws ReportError
+  // (one line: what, where, what to do) for a line that is not JSON, or a record without the
+  // fields the SPEC gives it (with their types: the formats read them without further checks).
+  // A last line cut short (no newline, not JSON) is skipped with a warning.
+  void add(std::istream& input, const std::string& source);
+  ReportSet take() { return std::move(set_); }
+
+ private:
+  ReportSet set_;
+  std::map<std::string, size_t> by_fingerprint_;
+};
+
+// Throws ReportError for a missing path, an unreadable file or directory, a directory without
+// reports, and as ReportMerger::add.
 ReportSet read_reports(const std::vector<std::string>& paths);
 
 }  // namespace lockwatch::cli
