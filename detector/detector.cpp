@@ -2,6 +2,8 @@
 #include "detector.h"
 
 #include <algorithm>
+#include <map>
+#include <set>
 
 #include "internal_allocator.h"
 #include "reentrancy.h"
@@ -12,7 +14,123 @@
 namespace lockwatch {
 
 Detector::Detector(const Options& options, FindingSink& sink)
-    : stack_depth_(options.stack_depth), sink_(sink), report_signal_unheld_(options.signal_unheld) {}
+    : stack_depth_(options.stack_depth),
+      sink_(sink),
+      report_signal_unheld_(options.signal_unheld),
+      profiling_(options.profile != ProfileMode::off),
+      profile_sample_(options.profile_sample == 0 ? UINT32_MAX : options.profile_sample) {}
+
+LockRecord* Detector::cache_profile_record(ThreadState& thread, const HeldLock& held) {
+  InsideLockwatch inside;
+  // Named by its initialisation when lockwatch saw one, else by this first use.
+  StackId created_at = held.acquired_at;
+  LockInfo info{};
+  const LockId lock = locks_.find(held.address);
+  if (lock.valid() && locks_.info(lock, info) && info.first_use != kNoStack) created_at = info.first_use;
+  LockRecord* record = profile_.record(held.address, held.kind, created_at);
+  if (record != nullptr) thread.profile.records[(held.address >> 4) % ThreadProfile::kRecordCacheEntries] = {held.address, record};
+  // A thread's first hold of a lock is timed: a lock taken rarely, and held long, is seen.
+  start_hold_sample(thread, held, 0);
+  return record;
+}
+
+void Detector::reuse_site_count(ThreadProfile::SiteCount& entry, StackId site) {
+  InsideLockwatch inside;
+  profile_.merge_site(entry);
+  entry.site = site;
+}
+
+void Detector::start_hold_sample(ThreadState& thread, const HeldLock& held, uint64_t now_ns) {
+  thread.profile.since_sample = 0;
+  if (thread.profile.sampled_lock != 0) return;  // one at a time
+  thread.profile.sampled_lock = held.address;
+  thread.profile.sampled_serial = held.serial;
+  thread.profile.sampled_site = held.acquired_at;
+  thread.profile.sampled_since_ns = now_ns != 0 ? now_ns : monotonic_ns();
+}
+
+void Detector::end_hold_sample(ThreadState& thread, uintptr_t address) {
+  const uint64_t held_ns = monotonic_ns() - thread.profile.sampled_since_ns;
+  thread.profile.sampled_lock = 0;
+  const HeldLock* held = held_entry(thread, address);
+  // A recursive lock released at an inner level still times the hold that was sampled.
+  if (held == nullptr || held->serial != thread.profile.sampled_serial) return;
+  InsideLockwatch inside;
+  LockRecord* record = thread.profile.cached(address);
+  if (record == nullptr) record = profile_.record(address, held->kind, held->acquired_at);
+  if (record != nullptr) profile_.add_hold(*record, thread.profile.sampled_site, held_ns);
+}
+
+void Detector::on_cond_waited(ThreadState& thread, uintptr_t mutex, uint64_t wait_ns) noexcept {
+  InsideLockwatch inside;
+  LockRecord* record = thread.profile.cached(mutex);
+  if (record == nullptr) record = profile_.record(mutex, LockKind::mutex, kNoStack);
+  if (record != nullptr) profile_.add_cond_wait(*record, wait_ns);
+}
+
+void Detector::on_contended_acquisition(ThreadState& thread, uintptr_t address, uint64_t since_ns, uint64_t now_ns) {
+  if (!profiling_) return;
+  const HeldLock* held = held_entry(thread, address);
+  if (held == nullptr) return;
+  InsideLockwatch inside;
+  LockRecord* record = thread.profile.cached(address);
+  if (record == nullptr) record = profile_.record(address, held->kind, held->acquired_at);
+  if (record != nullptr) profile_.add_wait(*record, held->acquired_at, now_ns - since_ns);
+  // A contended lock is the one whose holds matter: time this one (the clock is read already).
+  start_hold_sample(thread, *held, now_ns);
+}
+
+ProfileSnapshot Detector::profile_snapshot(uint32_t min_contended) {
+  InsideLockwatch inside;
+  ProfileSnapshot snapshot;
+  snapshot.locks = profile_.lock_rows(min_contended);
+  snapshot.dropped_locks = profile_.dropped_locks();
+  if (snapshot.locks.empty()) return snapshot;
+  std::vector<ThreadProfile::SiteCount*> live;
+  threads_.for_each([&](ThreadState& thread) {
+    for (ThreadProfile::SiteCount& entry : thread.profile.sites) {
+      if (entry.site != kNoStack) live.push_back(&entry);
+    }
+  });
+  // Sites are kept per stack; a report shows call sites: the rows of one call site (first
+  // frame) are summed, under the stack that took locks there most. Shown: the sites with
+  // min_contended contended acquisitions, and those where a shown lock was taken most.
+  auto call_site = [&](StackId stack) -> uintptr_t {
+    const auto frames = stacks_.get(stack);
+    return frames.empty() ? 0 : frames[0];
+  };
+  std::map<uintptr_t, SiteProfileRow> sites;
+  std::map<uintptr_t, uint64_t> most;
+  for (const SiteProfileRow& row : profile_.site_rows(live)) {
+    const uintptr_t pc = call_site(row.site);
+    auto [entry, fresh] = sites.emplace(pc, row);
+    if (fresh) {
+      most[pc] = row.acquisitions;
+      continue;
+    }
+    SiteProfileRow& sum = entry->second;
+    if (row.acquisitions > most[pc]) {
+      most[pc] = row.acquisitions;
+      sum.site = row.site;
+    }
+    sum.acquisitions += row.acquisitions;
+    sum.owner_changes += row.owner_changes;
+    sum.contended += row.contended;
+    sum.wait_total_ns += row.wait_total_ns;
+    sum.wait_max_ns = std::max(sum.wait_max_ns, row.wait_max_ns);
+    sum.hold_samples += row.hold_samples;
+    sum.hold_total_ns += row.hold_total_ns;
+    sum.hold_max_ns = std::max(sum.hold_max_ns, row.hold_max_ns);
+  }
+  std::set<uintptr_t> hot;
+  for (const LockProfileRow& lock : snapshot.locks) {
+    for (StackId site : lock.hot_sites) hot.insert(call_site(site));
+  }
+  for (const auto& [pc, row] : sites) {
+    if (row.contended >= min_contended || hot.count(pc) != 0) snapshot.sites.push_back(row);
+  }
+  return snapshot;
+}
 
 void Detector::attach_thread(ThreadState& thread, pid_t tid, uintptr_t self) {
   thread.number = next_thread_number_.fetch_add(1, std::memory_order_relaxed);
@@ -24,6 +142,7 @@ void Detector::attach_thread(ThreadState& thread, pid_t tid, uintptr_t self) {
 bool Detector::detach_thread(ThreadState& thread, bool (*outlives_owner)(const HeldLock& held)) {
   InsideLockwatch inside;
   thread.blocked.end();
+  for (ThreadProfile::SiteCount& entry : thread.profile.sites) profile_.merge_site(entry);
   uint32_t kept = 0;
   for (uint32_t i = 0; i < thread.held_count; ++i) {
     if (!outlives_owner(thread.held[i])) thread.held[kept++] = thread.held[i];
@@ -171,6 +290,11 @@ void Detector::on_cond_wait_begin(ThreadState& thread, uintptr_t condvar, uintpt
     report.add_related({"waited", before.thread, before.tid, before.stack});
     report_misuse(thread, report);
   }
+  if (profiling_) {
+    if (LockRecord* record = profile_.record(mutex, mutex_kind, stack)) {
+      record->cond_waits.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
   if (held != nullptr) on_lock_released(thread, mutex);  // the wait releases it
 }
 
@@ -194,11 +318,14 @@ void Detector::on_cond_wait_end(uintptr_t condvar) {
 void Detector::on_cond_signal(ThreadState& thread, uintptr_t condvar, bool broadcast, CallSite site) {
   InsideLockwatch inside;
   thread.signals.remember(condvar);
-  waits_.wake(condvar, broadcast);
-  if (!report_signal_unheld_) return;
-  const WaitTable::Binding binding = waits_.binding(condvar);
-  const uintptr_t mutex = binding.mutex;
-  if (binding.waiters == 0 || held_entry(thread, mutex) != nullptr) return;
+  const uintptr_t mutex = waits_.wake(condvar, broadcast);
+  if (profiling_ && mutex != 0) {
+    if (LockRecord* record = profile_.record(mutex, LockKind::mutex, kNoStack)) {
+      record->cond_wakeups.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+  // Signalled with waiters (mutex bound) while not holding their mutex.
+  if (!report_signal_unheld_ || mutex == 0 || held_entry(thread, mutex) != nullptr) return;
   MisuseReport report;
   report.subkind = "cond_signal_unheld";
   report.severity = Severity::warning;

@@ -21,6 +21,7 @@
 #include "finding.h"
 #include "misuse_report.h"
 #include "lock_order_graph.h"
+#include "lock_profile.h"
 #include "lock_registry.h"
 #include "options.h"
 #include "reentrancy.h"
@@ -77,9 +78,9 @@ class Detector {
   }
 
   // Called by `thread` once it holds the lock at `address`, which it last requested.
-  void on_lock_acquired(ThreadState& thread, uintptr_t address) {
-    HeldLock& staged = thread.held[thread.held_count];
-    if (__builtin_expect(staged.address != address, 0)) {
+  __attribute__((always_inline)) void on_lock_acquired(ThreadState& thread, uintptr_t address) {
+    HeldLock* staged = &thread.held[thread.held_count];
+    if (__builtin_expect(staged->address != address, 0)) {
       // A signal handler on this thread locked (and unlocked) another mutex in between and
       // reused the staging slot: the lock is held all the same, its evidence is lost.
       stage(thread, address, LockId(), kNoStack, LockKind::mutex, LockMode::exclusive);
@@ -89,11 +90,16 @@ class Detector {
     } else {
       ++thread.untracked_held;
     }
+    if (profiling_) profile_acquisition(thread, *staged);
   }
-
+  // Called by `thread` after on_lock_acquired() when the lock at `address` was contended: it
+  // was taken when asked for at `since_ns`, and the thread got it at `now_ns` (monotonic_ns()).
+  // Its hold is timed too.
+  void on_contended_acquisition(ThreadState& thread, uintptr_t address, uint64_t since_ns, uint64_t now_ns);
   // Called by `thread` when it releases the lock at `address`. False when the thread does
   // not hold it as far as lockwatch knows (the caller then tells which misuse it is).
   bool on_lock_released(ThreadState& thread, uintptr_t address) {
+    if (__builtin_expect(thread.profile.sampled_lock == address, 0)) end_hold_sample(thread, address);
     for (size_t i = thread.held_count; i-- > 0;) {
       if (thread.held[i].address != address) continue;
       for (size_t j = i + 1; j < thread.held_count; ++j) thread.held[j - 1] = thread.held[j];
@@ -124,6 +130,8 @@ class Detector {
   void on_cond_wait_begin(ThreadState& thread, uintptr_t condvar, uintptr_t mutex, LockKind mutex_kind,
                           bool holds_mutex, CallSite site);
   void on_cond_wait_end(uintptr_t condvar);
+  // With the profile on: `thread` spent `wait_ns` in a condition wait that released `mutex`.
+  void on_cond_waited(ThreadState& thread, uintptr_t mutex, uint64_t wait_ns) noexcept;
   // signal/broadcast: counts the wake, and reports cond_signal_unheld (a warning, when the
   // option asks for it).
   void on_cond_signal(ThreadState& thread, uintptr_t condvar, bool broadcast, CallSite site);
@@ -157,6 +165,12 @@ class Detector {
   // In a forked child: the other threads are gone.
   void forget_other_threads(ThreadState& survivor) { threads_.keep_only(survivor); }
 
+  // The contention profile now: the locks with at least `min_contended` contended
+  // acquisitions, and every acquisition site. Thread-safe (live threads' counts are read as
+  // they are).
+  ProfileSnapshot profile_snapshot(uint32_t min_contended);
+  bool profiling() const { return profiling_; }
+
   const StackDepot& stacks() const { return stacks_; }
   StackDepot& stacks() { return stacks_; }
   ThreadDirectory& threads() { return threads_; }
@@ -169,6 +183,41 @@ class Detector {
   // byte fields read back as one word stall store forwarding.
   __attribute__((noinline)) RequestVerdict request_nested_or_new_site(ThreadState& thread, Acquisition request,
                                                                       CallSite site);
+  // The profile's share of an acquisition (fast path: this thread's cached record of the
+  // lock, and its count for the site).
+  __attribute__((always_inline)) void profile_acquisition(ThreadState& thread, const HeldLock& held) {
+    LockRecord* record = thread.profile.cached(held.address);
+    if (__builtin_expect(record == nullptr, 0)) record = cache_profile_record(thread, held);
+    ThreadProfile::SiteCount& site = thread.profile.sites[held.acquired_at % ThreadProfile::kSiteEntries];
+    if (__builtin_expect(site.site != held.acquired_at, 0)) reuse_site_count(site, held.acquired_at);
+    bump(site.acquisitions);
+    if (record != nullptr) {
+      const bool reading = held.mode == LockMode::read;
+      // An exclusive holder is alone: the lock orders these plain updates. Readers are not.
+      if (reading) {
+        record->reads.fetch_add(1, std::memory_order_relaxed);
+        record->acquisitions.fetch_add(1, std::memory_order_relaxed);
+      } else {
+        bump(record->acquisitions);
+      }
+      if (__builtin_expect(record->owner.load(std::memory_order_relaxed) != thread.number, 0)) {
+        record->owner.store(thread.number, std::memory_order_relaxed);
+        record->owner_changes.fetch_add(1, std::memory_order_relaxed);
+        bump(site.owner_changes);
+      }
+    }
+    if (__builtin_expect(++thread.profile.since_sample >= profile_sample_, 0)) start_hold_sample(thread, held, 0);
+  }
+  template <typename Counter>
+  static void bump(std::atomic<Counter>& counter) {
+    counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  }
+  __attribute__((noinline)) LockRecord* cache_profile_record(ThreadState& thread, const HeldLock& held);
+  __attribute__((noinline)) void reuse_site_count(ThreadProfile::SiteCount& entry, StackId site);
+  // `now_ns`: the time already read, or 0 to read it.
+  __attribute__((noinline)) void start_hold_sample(ThreadState& thread, const HeldLock& held, uint64_t now_ns);
+  __attribute__((noinline)) void end_hold_sample(ThreadState& thread, uintptr_t address);
+
   static void stage(ThreadState& thread, uintptr_t address, LockId lock, StackId stack, LockKind kind,
                     LockMode mode) {
     // Field by field: an aggregate store here is merged by GCC into a vector copy through the
@@ -209,6 +258,9 @@ class Detector {
   SpinLock reported_misuse_lock_;
   std::vector<uint64_t, InternalStlAllocator<uint64_t>> reported_misuse_;  // subkind x stack
   std::atomic<uint32_t> next_thread_number_{1};
+  const bool profiling_;
+  const uint32_t profile_sample_;  // UINT32_MAX: no hold sampling
+  LockProfile profile_;
   std::atomic<bool> graph_full_reported_{false};
 };
 

@@ -29,6 +29,24 @@ std::string describe_kinds(const FindingKindSet& set) {
   return out.empty() ? "none" : out;
 }
 
+constexpr std::pair<ProfileSort, const char*> kProfileSorts[] = {
+    {ProfileSort::wait, "wait"},
+    {ProfileSort::contended, "contended"},
+    {ProfileSort::hold, "hold"},
+    {ProfileSort::acquisitions, "acquisitions"},
+    {ProfileSort::owner_changes, "owner_changes"},
+};
+
+bool parse_profile_sort(std::string_view text, ProfileSort& out) {
+  for (const auto& [sort, name] : kProfileSorts) {
+    if (text == name) {
+      out = sort;
+      return true;
+    }
+  }
+  return false;
+}
+
 std::string_view describe_on_deadlock(OnDeadlock value) {
   switch (value) {
     case OnDeadlock::exit:
@@ -89,6 +107,29 @@ class Parser {
       parse_flag(key, value, o.quiet);
     } else if (key == "signal_unheld") {
       parse_flag(key, value, o.signal_unheld);
+    } else if (key == "profile") {
+      if (value == "off")
+        o.profile = ProfileMode::off;
+      else if (value == "on")
+        o.profile = ProfileMode::on;
+      else if (value == "print")
+        o.profile = ProfileMode::print;
+      else
+        fail(key, value, "on");
+    } else if (key == "profile_sample") {
+      if (!parse_integer<uint32_t>(value, 0, 1'000'000, o.profile_sample))
+        fail(key, value, std::to_string(defaults.profile_sample));
+    } else if (key == "profile_top") {
+      if (!parse_integer<uint32_t>(value, 1, 100'000, o.profile_top))
+        fail(key, value, std::to_string(defaults.profile_top));
+    } else if (key == "profile_sort") {
+      if (!parse_profile_sort(value, o.profile_sort)) fail(key, value, "wait");
+    } else if (key == "profile_min_contended") {
+      if (!parse_integer<uint32_t>(value, 0, 4'000'000'000u, o.profile_min_contended))
+        fail(key, value, std::to_string(defaults.profile_min_contended));
+    } else if (key == "profile_interval_ms") {
+      if (!parse_integer<uint32_t>(value, 0, 86'400'000, o.profile_interval_ms))
+        fail(key, value, std::to_string(defaults.profile_interval_ms));
     } else if (key == "sample_signal") {
       // 0, or a real-time signal glibc leaves to programs (SIGRTMIN is 34 with glibc).
       int signal = 0;
@@ -142,6 +183,13 @@ class Parser {
 
 }  // namespace
 
+const char* profile_sort_name(ProfileSort sort) {
+  for (const auto& [known, name] : kProfileSorts) {
+    if (known == sort) return name;
+  }
+  return "wait";
+}
+
 bool FindingKindSet::contains(std::string_view kind) const {
   FindingKindSet copy = *this;
   bool* flag = kind_flag(copy, kind);
@@ -162,6 +210,12 @@ std::vector<std::pair<std::string, std::string>> Options::describe() const {
       {"quiet", quiet ? "1" : "0"},
       {"signal_unheld", signal_unheld ? "1" : "0"},
       {"sample_signal", std::to_string(sample_signal)},
+      {"profile", profile == ProfileMode::off ? "off" : profile == ProfileMode::on ? "on" : "print"},
+      {"profile_sample", std::to_string(profile_sample)},
+      {"profile_top", std::to_string(profile_top)},
+      {"profile_sort", profile_sort_name(profile_sort)},
+      {"profile_min_contended", std::to_string(profile_min_contended)},
+      {"profile_interval_ms", std::to_string(profile_interval_ms)},
   };
 }
 

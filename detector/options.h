@@ -12,6 +12,11 @@ namespace lockwatch {
 
 enum class OnDeadlock { exit, abort, continue_running };
 
+// The contention profile: off (not collected), on (collected; a `profile` record at exit),
+// print (also a table on stderr at exit).
+enum class ProfileMode { off, on, print };
+enum class ProfileSort { wait, contended, hold, acquisitions, owner_changes };
+
 struct FindingKindSet {
   bool lock_order_inversion = true;
   bool deadlock = true;
@@ -37,6 +42,12 @@ struct Options {
   // The real-time signal that samples a thread's stack for the watchdog and carries
   // `lockwatch dump` requests; 0: none (stacks of threads outside lock calls are scanned).
   int sample_signal = 61;  // SIGRTMAX-3 with glibc
+  ProfileMode profile = ProfileMode::on;
+  uint32_t profile_sample = 256;  // besides contended ones, one hold in this many is timed; 0: none
+  uint32_t profile_top = 10;     // rows of the text tables
+  ProfileSort profile_sort = ProfileSort::wait;
+  uint32_t profile_min_contended = 1;  // locks with fewer contended acquisitions are left out
+  uint32_t profile_interval_ms = 0;    // also write the profile this often (0: at exit only)
 
   // Every option as it is in force, for the `start` record: key and printed value.
   std::vector<std::pair<std::string, std::string>> describe() const;
@@ -48,6 +59,9 @@ struct ParsedOptions {
   // logger to print as "lockwatch: error: ...".
   std::vector<std::string> errors;
 };
+
+// The option value of `sort` ("wait", "contended", ...).
+const char* profile_sort_name(ProfileSort sort);
 
 // Parses `key=value` pairs separated by ':' or white space.
 ParsedOptions parse_options(std::string_view text);

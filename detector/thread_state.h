@@ -10,6 +10,7 @@
 #include <cstdint>
 
 #include "acquisition_site_cache.h"
+#include "lock_profile.h"
 #include "lock_registry.h"
 #include "stack_depot.h"
 
@@ -112,6 +113,7 @@ struct ThreadState {
   HeldLock held[kMaxHeld + 1];  // the last slot stages a request past kMaxHeld
   KnownEdgeCache known_edges;
   AcquisitionSiteCache sites;
+  ThreadProfile profile;
   uintptr_t self;                // its pthread_t, which joins name it by
   std::atomic<bool> exited;      // ended, still listed because it holds locks for good
   RecentSignals signals;

@@ -56,13 +56,14 @@ void WaitTable::end_wait(uintptr_t object) {
   }
 }
 
-void WaitTable::wake(uintptr_t object, bool all) {
-  if (used_.load(std::memory_order_relaxed) == 0) return;  // nobody waits anywhere: no lock
+uintptr_t WaitTable::wake(uintptr_t object, bool all) {
+  if (used_.load(std::memory_order_relaxed) == 0) return 0;  // nobody waits anywhere: no lock
   SpinLockGuard guard(lock_);
   const size_t i = find(object);
-  if (i == kSlots) return;
+  if (i == kSlots) return 0;
   Binding& binding = entries_[i].binding;
   binding.woken = all ? binding.waiters : (binding.woken < binding.waiters ? binding.woken + 1 : binding.waiters);
+  return binding.mutex;
 }
 
 WaitTable::Binding WaitTable::binding(uintptr_t object) const {

@@ -39,8 +39,9 @@ class WaitTable {
   // binding as it was before (waiters 0 when nobody waited); it keeps the first waiters' mutex.
   Binding begin_wait(uintptr_t object, uintptr_t mutex, uint32_t thread, pid_t tid, StackId stack);
   void end_wait(uintptr_t object);
-  // A signal (one waiter) or broadcast (all waiters) on `object`.
-  void wake(uintptr_t object, bool all);
+  // A signal (one waiter) or broadcast (all waiters) on `object`. Returns the mutex its
+  // waits use, 0 when nobody waits on it.
+  uintptr_t wake(uintptr_t object, bool all);
   // The binding now; waiters 0 when nobody waits.
   Binding binding(uintptr_t object) const;
 

@@ -21,22 +21,28 @@ inline uintptr_t address_of(const volatile void* object) {
 
 // Runs `acquire(functions)` as the acquisition `request`; the lock counts as held when
 // `acquired(result)`. Around the call, the thread publishes that it waits for the lock (two
-// stores; the watchdog only believes a wait seen on two consecutive looks). A request that can
-// never be granted (the thread holds the lock) is reported before the thread blocks, and
-// on_deadlock applies.
+// stores; the watchdog only believes a wait seen on two consecutive looks). When the lock's
+// memory showed it taken (`looked_busy`, one plain read before the call: a try-lock costs
+// glibc several times a lock), the acquisition counts as contended and the profile gets the
+// time it waited. A request that can never be granted (the thread holds the lock) is reported
+// before the thread blocks, and on_deadlock applies.
 template <typename Acquire, typename Acquired>
-__attribute__((always_inline)) inline int analysed_acquire(const Acquisition& request, CallSite site, Acquire&& acquire,
-                                                           Acquired&& acquired) {
+__attribute__((always_inline)) inline int analysed_acquire(const Acquisition& request, CallSite site, bool looked_busy,
+                                                           Acquire&& acquire, Acquired&& acquired) {
   ThreadState* thread = analysed_thread();
   if (thread == nullptr) return acquire(real());
   Detector& detector = Runtime::instance().detector();
   if (__builtin_expect(detector.on_lock_requested(*thread, request, site) == RequestVerdict::self_deadlock, 0)) {
     Runtime::instance().on_deadlock();
   }
+  const bool timed = looked_busy && request.blocking && detector.profiling();
+  const uint64_t since = __builtin_expect(timed, 0) ? monotonic_ns() : 0;
   thread->blocked.begin(request.waits_forever ? BlockingKind::lock : BlockingKind::timed_lock, request.address);
   const int result = acquire(resolved_functions);  // a ThreadState implies resolution is done
   thread->blocked.end();
-  if (acquired(result)) detector.on_lock_acquired(*thread, request.address);
+  if (!acquired(result)) return result;
+  detector.on_lock_acquired(*thread, request.address);
+  if (__builtin_expect(timed, 0)) detector.on_contended_acquisition(*thread, request.address, since, monotonic_ns());
   return result;
 }
 
@@ -102,14 +108,17 @@ inline int analysed_cond_wait(const void* condvar, pthread_mutex_t* mutex, bool 
     pthread_mutex_t* mutex;
     CallSite site;
     bool reacquired = true;
+    uint64_t since_ns = 0;  // with the profile on
     ~WaitEnd() {
       thread.blocked.end();
+      if (since_ns != 0) detector.on_cond_waited(thread, address_of(mutex), monotonic_ns() - since_ns);
       detector.on_cond_wait_end(address_of(condvar));
       if (!reacquired) return;
       detector.on_lock_requested(thread, {address_of(mutex), mutex_kind(mutex), LockMode::exclusive, true, true}, site);
       detector.on_lock_acquired(thread, address_of(mutex));
     }
   } end{detector, *thread, condvar, mutex, site};
+  if (detector.profiling()) end.since_ns = monotonic_ns();
   const int result = wait(resolved_functions);
   end.reacquired = reacquired(result);
   return result;

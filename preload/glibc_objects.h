@@ -39,11 +39,12 @@ inline LockMode read_mode(const pthread_rwlock_t* rwlock) {
   return rwlock->__data.__flags == PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP ? LockMode::exclusive
                                                                                 : LockMode::read;
 }
-inline bool rwlock_held(const pthread_rwlock_t* rwlock) {
-  constexpr unsigned kWriteLocked = 2;  // PTHREAD_RWLOCK_WRLOCKED in glibc's nptl
-  return (rwlock->__data.__readers >> 3) != 0 || (rwlock->__data.__readers & kWriteLocked) != 0;
-}
 inline bool rwlock_read_held(const pthread_rwlock_t* rwlock) { return (rwlock->__data.__readers >> 3) != 0; }
+inline bool rwlock_write_held(const pthread_rwlock_t* rwlock) {
+  constexpr unsigned kWriteLocked = 2;  // PTHREAD_RWLOCK_WRLOCKED in glibc's nptl
+  return (rwlock->__data.__readers & kWriteLocked) != 0;
+}
+inline bool rwlock_held(const pthread_rwlock_t* rwlock) { return rwlock_read_held(rwlock) || rwlock_write_held(rwlock); }
 // How many threads trip the barrier (glibc's struct pthread_barrier: in, current_round, count).
 inline uint32_t barrier_count(const pthread_barrier_t* barrier) {
   return reinterpret_cast<const unsigned int*>(barrier)[2];

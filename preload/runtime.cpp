@@ -101,11 +101,15 @@ void* Runtime::run_watchdog(void* self) {
                         static_cast<long>(runtime->options_.watchdog_ms % 1000) * 1'000'000L};
   Watchdog watchdog(runtime->options_, runtime->detector_, runtime->reporter_);
   SignalSampler sampler;
+  uint64_t profile_written_ms = monotonic_ns() / 1'000'000;
   for (;;) {
     nanosleep(&period, nullptr);
-    timespec now{};
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    const uint64_t now_ms = static_cast<uint64_t>(now.tv_sec) * 1000 + static_cast<uint64_t>(now.tv_nsec) / 1'000'000;
+    const uint64_t now_ms = monotonic_ns() / 1'000'000;
+    const uint32_t interval = runtime->options_.profile_interval_ms;
+    if (interval != 0 && now_ms - profile_written_ms >= interval) {
+      profile_written_ms = now_ms;
+      runtime->write_profile();
+    }
     try {
       if (SignalSampler::take_dump_request()) watchdog.dump(now_ms, sampler);
       const Watchdog::Verdict verdict = watchdog.look(now_ms, sampler);
@@ -128,6 +132,18 @@ void Runtime::on_thread_exit(void* state) {
   const bool still_holds_locks = instance().detector_.detach_thread(*thread, &held_lock_outlives_owner);
   current_thread_state = nullptr;
   if (!still_holds_locks) internal_free(thread, sizeof(ThreadState));
+}
+
+void Runtime::write_profile() {
+  // Without a log to write it to, only profile=print has a reader.
+  if (options_.profile == ProfileMode::off || (options_.log_path.empty() && options_.profile != ProfileMode::print)) {
+    return;
+  }
+  try {
+    reporter_.report_profile(detector_.profile_snapshot(options_.profile_min_contended));
+  } catch (...) {
+    // Out of memory while reporting: the profile is lost, never the host program.
+  }
 }
 
 void Runtime::on_deadlock() {
@@ -177,6 +193,7 @@ void Runtime::after_fork_in_child() {
 void Runtime::on_process_exit(int status, void*) {
   ++lockwatch_depth;  // for good: nothing after this is analysed
   Runtime& runtime = instance();
+  runtime.write_profile();
   if (runtime.open_long_holds_.load(std::memory_order_acquire) > 0) {
     // One more look writes the end of the long holds released since the last one.
     const uint64_t seen = runtime.watchdog_looks_.load(std::memory_order_acquire);

@@ -35,6 +35,9 @@ class Runtime {
   // cycle of blocked threads, or a hang): the on_deadlock option decides: exit (with exitcode, after the
   // `end` record), abort, or continue (the process stays hung, as it would without lockwatch).
   void on_deadlock();
+  // The `profile` record (and with profile=print, its tables): at exit, and every
+  // profile_interval_ms from the watchdog thread.
+  void write_profile();
 
   // Slow path of analysed_thread(): the thread's first analysed call. Null when lockwatch is
   // not running yet or the thread is inside lockwatch.

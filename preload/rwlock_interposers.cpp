@@ -39,7 +39,8 @@ inline int acquire_rwlock(pthread_rwlock_t* rwlock, CallSite site, bool reading,
                           Acquire&& acquire) {
   check_not_a_mutex(rwlock, site);
   const LockMode mode = reading ? read_mode(rwlock) : LockMode::exclusive;
-  return analysed_acquire({address_of(rwlock), LockKind::rwlock, mode, blocking, waits_forever}, site, acquire,
+  const bool busy = reading ? rwlock_write_held(rwlock) : rwlock_held(rwlock);
+  return analysed_acquire({address_of(rwlock), LockKind::rwlock, mode, blocking, waits_forever}, site, busy, acquire,
                           [](int result) { return result == 0; });
 }
 

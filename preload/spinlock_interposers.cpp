@@ -25,13 +25,13 @@ extern "C" {
 
 __attribute__((visibility("default"))) int pthread_spin_lock(pthread_spinlock_t* lock) {
   return analysed_acquire({address_of(lock), LockKind::spinlock, LockMode::exclusive, true, true},
-                          LOCKWATCH_CALL_SITE(), [&](const RealFunctions& f) { return f.spin_lock(lock); },
+                          LOCKWATCH_CALL_SITE(), *lock != 0, [&](const RealFunctions& f) { return f.spin_lock(lock); },
                           [](int result) { return result == 0; });
 }
 
 __attribute__((visibility("default"))) int pthread_spin_trylock(pthread_spinlock_t* lock) {
   return analysed_acquire({address_of(lock), LockKind::spinlock, LockMode::exclusive, false, false},
-                          LOCKWATCH_CALL_SITE(), [&](const RealFunctions& f) { return f.spin_trylock(lock); },
+                          LOCKWATCH_CALL_SITE(), false, [&](const RealFunctions& f) { return f.spin_trylock(lock); },
                           [](int result) { return result == 0; });
 }
 

@@ -20,32 +20,6 @@ std::string hex(uintptr_t value) {
   return fmt::format("0x{:x}", value);
 }
 
-json frames_json(const std::vector<SymbolizedFrame>& frames) {
-  json out = json::array();
-  for (const SymbolizedFrame& frame : frames) {
-    json f = {{"pc", hex(frame.pc)}, {"module", frame.module}, {"offset", hex(frame.offset)}};
-    if (!frame.build_id.empty()) f["build_id"] = frame.build_id;
-    if (!frame.function.empty()) f["function"] = frame.function;
-    if (!frame.file.empty()) {
-      f["file"] = frame.file;
-      f["line"] = frame.line;
-    }
-    if (!frame.inlined.empty()) {
-      json inlined = json::array();
-      for (const InlinedFrame& call : frame.inlined) {
-        json entry = {{"function", call.function}};
-        if (!call.file.empty()) {
-          entry["file"] = call.file;
-          entry["line"] = call.line;
-        }
-        inlined.push_back(std::move(entry));
-      }
-      f["inlined"] = std::move(inlined);
-    }
-    out.push_back(std::move(f));
-  }
-  return out;
-}
 
 json thread_dump_json(const std::vector<FindingThreadDump>& threads, const ResolvedStacks& stacks) {
   json out = json::array();
@@ -79,6 +53,33 @@ std::string line(const json& record) {
 }
 
 }  // namespace
+
+nlohmann::json frames_json(const std::vector<SymbolizedFrame>& frames) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const SymbolizedFrame& frame : frames) {
+    nlohmann::json f = {{"pc", hex(frame.pc)}, {"module", frame.module}, {"offset", hex(frame.offset)}};
+    if (!frame.build_id.empty()) f["build_id"] = frame.build_id;
+    if (!frame.function.empty()) f["function"] = frame.function;
+    if (!frame.file.empty()) {
+      f["file"] = frame.file;
+      f["line"] = frame.line;
+    }
+    if (!frame.inlined.empty()) {
+      nlohmann::json inlined = nlohmann::json::array();
+      for (const InlinedFrame& call : frame.inlined) {
+        nlohmann::json entry = {{"function", call.function}};
+        if (!call.file.empty()) {
+          entry["file"] = call.file;
+          entry["line"] = call.line;
+        }
+        inlined.push_back(std::move(entry));
+      }
+      f["inlined"] = std::move(inlined);
+    }
+    out.push_back(std::move(f));
+  }
+  return out;
+}
 
 std::string start_record(const ProcessInfo& process, const Options& options) {
   json option_values = json::object();

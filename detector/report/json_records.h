@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "finding.h"
@@ -13,6 +14,10 @@
 namespace lockwatch {
 
 inline constexpr const char* kLockwatchVersion = "0.1.0";
+
+// A stack's frames as the records give them (SPEC.md: pc, module, offset, and when known
+// build_id, function, file, line, inlined).
+nlohmann::json frames_json(const std::vector<SymbolizedFrame>& frames);
 
 std::string start_record(const ProcessInfo& process, const Options& options);
 std::string finding_record(const Finding& finding, const ResolvedStacks& stacks, const std::string& fingerprint,

@@ -7,6 +7,7 @@
 #include "report/fingerprint.h"
 #include "report/diagnostics.h"
 #include "report/json_records.h"
+#include "report/profile_report.h"
 #include "report/resolved_stacks.h"
 #include "report/text_report.h"
 
@@ -104,6 +105,21 @@ void Reporter::report_long_hold_end(const Finding& finding, uint64_t held_ms) {
   if (suppressions_.size() > 0 && suppressions_.suppresses(finding, stacks)) return;
   const std::string print = fingerprint(finding, stacks);
   write(long_hold_end_record(print, finding, held_ms), long_hold_end_text(finding, held_ms, print, getpid()));
+}
+
+void Reporter::report_profile(const ProfileSnapshot& profile) {
+  if (profile.locks.empty()) return;  // nothing over the threshold: nothing to symbolize or say
+  ResolvedStacks stacks(profile_stacks(profile), stacks_, symbolizer_);
+  const std::string record = profile_record(profile, stacks, options_);
+  {
+    SpinLockGuard guard(lock_);
+    adopt_calling_process();
+    log_.write_line(record);
+  }
+  // A process prints nothing unless it has findings or the profile was asked for (SPEC).
+  if (options_.profile == ProfileMode::print && !options_.quiet) {
+    write_stderr(profile_text(profile, stacks, options_, getpid()));
+  }
 }
 
 void Reporter::write(const std::string& record, const std::string& text) {

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "finding.h"
+#include "lock_profile.h"
 #include "options.h"
 #include "report/process_info.h"
 #include "report/report_log.h"
@@ -32,6 +33,8 @@ class Reporter : public FindingSink {
   void report(const Finding& finding) override;
   void report_dump(const std::vector<FindingThreadDump>& threads) override;
   void report_long_hold_end(const Finding& finding, uint64_t held_ms) override;
+  // Writes the `profile` record and, with profile=print, the tables on stderr.
+  void report_profile(const ProfileSnapshot& profile);
   // Writes the `end` record with the program's own exit status, after waiting (up to a few
   // seconds) for reports other threads are still making: a finding being symbolized while
   // the program exits is written, not lost.

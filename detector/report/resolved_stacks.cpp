@@ -19,6 +19,10 @@ ResolvedStacks::ResolvedStacks(const std::vector<FindingThreadDump>& threads, co
   resolve(threads, depot, symbolizer);
 }
 
+ResolvedStacks::ResolvedStacks(const std::vector<StackId>& ids, const StackDepot& depot, Symbolizer& symbolizer) {
+  for (StackId id : ids) resolve(id, depot, symbolizer);
+}
+
 void ResolvedStacks::resolve(const std::vector<FindingThreadDump>& threads, const StackDepot& depot,
                              Symbolizer& symbolizer) {
   for (const FindingThreadDump& thread : threads) {

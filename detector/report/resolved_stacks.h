@@ -15,6 +15,7 @@ class ResolvedStacks {
  public:
   ResolvedStacks(const Finding& finding, const StackDepot& depot, Symbolizer& symbolizer);
   ResolvedStacks(const std::vector<FindingThreadDump>& threads, const StackDepot& depot, Symbolizer& symbolizer);
+  ResolvedStacks(const std::vector<StackId>& ids, const StackDepot& depot, Symbolizer& symbolizer);
   // Empty for kNoStack.
   const std::vector<SymbolizedFrame>& frames(StackId id) const;
   // Every stack of the finding.

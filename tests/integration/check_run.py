@@ -125,6 +125,12 @@ def parse_arguments(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
                         help="a thread in some thread dump has stack_source SOURCE exactly")
     parser.add_argument("--forbid-stack-source", action="append", default=[], metavar="SOURCE",
                         help="no thread in any thread dump has stack_source SOURCE")
+    parser.add_argument("--expect-profile-first", metavar="REGEX",
+                        help="the first lock of the last profile record was created or taken in a function "
+                             "matching REGEX (any of the first frames of its stacks)")
+    parser.add_argument("--expect-profile-lock", action="append", default=[], metavar="FUNCTION:FIELD:MIN:MAX",
+                        help="the profiled lock created in FUNCTION has FIELD (e.g. contended, hold.max_ns) "
+                             "within [MIN, MAX]")
     parser.add_argument("--expect-function", action="append", default=[], metavar="NAME",
                         help="NAME is the function of some frame of some finding (repeatable); "
                              "C++ names match without scope and parameters")
@@ -294,7 +300,15 @@ def split_into_processes(name: str, pid: int, records: list[tuple[str, dict]],
         elif kind == "long_hold_end":
             check_fields(where, record, {"fingerprint": str, "thread": int, "lock": str, "held_ms": int}, failures)
             processes[-1].others.append(record)
-        elif kind != "profile":
+        elif kind == "profile":
+            if check_fields(where, record, {"locks": list, "sites": list, "time": str}, failures):
+                for index, lock in enumerate(record["locks"]):
+                    check_fields(f"{where}: locks[{index}]", lock, {
+                        "address": str, "kind": str, "created_at": list, "acquisitions": int, "reads": int,
+                        "contended": int, "owner_changes": int, "wait": dict, "hold": dict,
+                        "cond_waits": int, "cond_wakeups": int, "hot_sites": list}, failures)
+            processes[-1].others.append(record)
+        else:
             failures.add(f"{where}: unknown record type {kind!r}")
     if processes[-1].end is None:
         failures.add(f"{name}: the last record is not 'end' (did the process crash?)")
@@ -699,6 +713,38 @@ def check_evidence(args: argparse.Namespace, findings: list[dict], failures: Fai
                          f"{', '.join(seen) or '(none)'}")
 
 
+def profile_functions(lock: dict) -> list[str]:
+    """The functions of the first frames of a profiled lock's creation and hottest sites."""
+    stacks = [lock.get("created_at", [])] + list(lock.get("hot_sites", []))
+    return [frame.get("function", "") for stack in stacks for frame in stack[:4] if isinstance(frame, dict)]
+
+
+def check_profile(args: argparse.Namespace, others: list[dict], failures: Failures) -> None:
+    profiles = [record for record in others if record.get("type") == "profile"]
+    if not (args.expect_profile_first or args.expect_profile_lock):
+        return
+    if not profiles:
+        failures.add("no profile record")
+        return
+    locks = profiles[-1].get("locks", [])
+    if args.expect_profile_first:
+        first = profile_functions(locks[0]) if locks else []
+        if not any(re.search(args.expect_profile_first, function) for function in first):
+            failures.add(f"the first profiled lock is not in {args.expect_profile_first!r}: its functions {first}")
+    for expected in args.expect_profile_lock:
+        function, field_path, low, high = expected.split(":")
+        lock = next((lock for lock in locks
+                     if lock.get("created_at") and lock["created_at"][0].get("function") == function), None)
+        if lock is None:
+            failures.add(f"no profiled lock created in {function!r}")
+            continue
+        value = lock
+        for part in field_path.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        if not isinstance(value, int) or not float(low) <= value <= float(high):
+            failures.add(f"profiled lock of {function!r}: {field_path} = {value}, expected [{low}, {high}]")
+
+
 def check_watchdog_records(args: argparse.Namespace, findings: list[dict], others: list[dict],
                            failures: Failures) -> None:
     for expected in args.expect_record:
@@ -708,6 +754,7 @@ def check_watchdog_records(args: argparse.Namespace, findings: list[dict], other
             failures.add(f"{seen} {kind} record(s), expected {count}")
     dumps = [thread for record in findings for thread in record.get("thread_dump", [])]
     dumps += [thread for record in others for thread in record.get("threads", [])]
+    check_profile(args, others, failures)
     sources = sorted({thread.get("stack_source") for thread in dumps if isinstance(thread, dict)})
     for expected in args.expect_stack_source:
         if expected not in sources:

@@ -1,0 +1,244 @@
+// Lock and site records of the contention profile; see lock_profile.h.
+#include "lock_profile.h"
+
+#include <sys/mman.h>
+#include <time.h>
+
+#include <algorithm>
+#include <map>
+
+namespace lockwatch {
+namespace {
+
+template <typename T>
+T* map_table(size_t count) {
+  void* memory = mmap(nullptr, count * sizeof(T), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                      -1, 0);
+  return memory == MAP_FAILED ? nullptr : static_cast<T*>(memory);
+}
+
+void raise_max(std::atomic<uint64_t>& maximum, uint64_t value) {
+  uint64_t seen = maximum.load(std::memory_order_relaxed);
+  while (value > seen && !maximum.compare_exchange_weak(seen, value, std::memory_order_relaxed)) {
+  }
+}
+
+void add(std::atomic<uint64_t>& counter, uint64_t value) {
+  counter.fetch_add(value, std::memory_order_relaxed);
+}
+
+size_t slot_of(uint64_t key, size_t slots) {
+  return ((key * 0x9e3779b97f4a7c15ull) >> 20) & (slots - 1);
+}
+
+// Counts `site` for `lock`'s hottest sites: the site's own counter when it has one, else it
+// takes the place of the lesser one, whose count it inherits (space-saving).
+void count_hot_site(LockRecord& lock, StackId site) {
+  if (site == kNoStack) return;
+  for (size_t i = 0; i < 2; ++i) {
+    if (lock.hot_sites[i].load(std::memory_order_relaxed) == site) {
+      lock.hot_counts[i].fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+  }
+  const size_t lesser = lock.hot_counts[0].load(std::memory_order_relaxed) <=
+                                lock.hot_counts[1].load(std::memory_order_relaxed)
+                            ? 0
+                            : 1;
+  lock.hot_sites[lesser].store(site, std::memory_order_relaxed);
+  lock.hot_counts[lesser].fetch_add(1, std::memory_order_relaxed);
+}
+
+LockHistograms* histograms_of(LockRecord& lock) {
+  LockHistograms* histograms = lock.histograms.load(std::memory_order_acquire);
+  if (histograms != nullptr) return histograms;
+  auto* fresh = map_table<LockHistograms>(1);  // zero-filled; rare: locks with timed events
+  if (fresh == nullptr) return nullptr;
+  if (lock.histograms.compare_exchange_strong(histograms, fresh, std::memory_order_acq_rel)) return fresh;
+  munmap(fresh, sizeof(LockHistograms));
+  return histograms;
+}
+
+}  // namespace
+
+uint64_t monotonic_ns() noexcept {
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return static_cast<uint64_t>(now.tv_sec) * 1'000'000'000ull + static_cast<uint64_t>(now.tv_nsec);
+}
+
+void LatencyHistogram::add(uint64_t ns) {
+  const size_t bucket = ns == 0 ? 0 : std::min<size_t>(63 - __builtin_clzll(ns), kBuckets - 1);
+  buckets[bucket].fetch_add(1, std::memory_order_relaxed);
+}
+
+uint64_t LatencyHistogram::quantile(double fraction) const {
+  uint64_t total = 0;
+  for (const auto& bucket : buckets) total += bucket.load(std::memory_order_relaxed);
+  if (total == 0) return 0;
+  const auto wanted = static_cast<uint64_t>(fraction * static_cast<double>(total - 1)) + 1;
+  uint64_t seen = 0;
+  for (size_t i = 0; i < kBuckets; ++i) {
+    seen += buckets[i].load(std::memory_order_relaxed);
+    if (seen >= wanted) return (uint64_t{2} << i) - 1;
+  }
+  return (uint64_t{2} << (kBuckets - 1)) - 1;
+}
+
+LockProfile::LockProfile() {
+  locks_.slots = map_table<LockRecord>(kLockSlots);
+  locks_.used = map_table<std::atomic<uint32_t>>(kLockSlots);
+  sites_.slots = map_table<SiteRecord>(kSiteSlots);
+  sites_.used = map_table<std::atomic<uint32_t>>(kSiteSlots);
+}
+
+LockProfile::~LockProfile() {
+  if (locks_.slots != nullptr) munmap(locks_.slots, kLockSlots * sizeof(LockRecord));
+  if (locks_.used != nullptr) munmap(locks_.used, kLockSlots * sizeof(std::atomic<uint32_t>));
+  if (sites_.slots != nullptr) munmap(sites_.slots, kSiteSlots * sizeof(SiteRecord));
+  if (sites_.used != nullptr) munmap(sites_.used, kSiteSlots * sizeof(std::atomic<uint32_t>));
+}
+
+LockRecord* LockProfile::record(uintptr_t address, LockKind kind, StackId created_at) {
+  if (locks_.slots == nullptr || locks_.used == nullptr || address == 0) return nullptr;
+  for (size_t i = slot_of(address, kLockSlots), probes = 0; probes < 64; i = (i + 1) & (kLockSlots - 1), ++probes) {
+    LockRecord& slot = locks_.slots[i];
+    uintptr_t seen = slot.address.load(std::memory_order_acquire);
+    if (seen == 0) {
+      slot.kind.store(static_cast<uint8_t>(kind), std::memory_order_relaxed);
+      slot.created_at.store(created_at, std::memory_order_relaxed);
+      if (slot.address.compare_exchange_strong(seen, address, std::memory_order_acq_rel)) {
+        locks_.note_used(i);
+        return &slot;
+      }
+    }
+    if (seen == address) return &slot;
+  }
+  dropped_locks_.fetch_add(1, std::memory_order_relaxed);
+  return nullptr;
+}
+
+SiteRecord* LockProfile::site_record(StackId site) {
+  if (sites_.slots == nullptr || sites_.used == nullptr || site == kNoStack) return nullptr;
+  for (size_t i = slot_of(site, kSiteSlots), probes = 0; probes < 64; i = (i + 1) & (kSiteSlots - 1), ++probes) {
+    SiteRecord& slot = sites_.slots[i];
+    StackId seen = slot.site.load(std::memory_order_acquire);
+    if (seen == kNoStack && slot.site.compare_exchange_strong(seen, site, std::memory_order_acq_rel)) {
+      sites_.note_used(i);
+      return &slot;
+    }
+    if (seen == site) return &slot;
+  }
+  return nullptr;
+}
+
+void LockProfile::add_wait(LockRecord& lock, StackId site, uint64_t wait_ns) {
+  add(lock.contended, 1);
+  add(lock.wait_total_ns, wait_ns);
+  raise_max(lock.wait_max_ns, wait_ns);
+  if (LockHistograms* histograms = histograms_of(lock)) histograms->wait.add(wait_ns);
+  count_hot_site(lock, site);
+  if (SiteRecord* record = site_record(site)) {
+    add(record->contended, 1);
+    add(record->wait_total_ns, wait_ns);
+    raise_max(record->wait_max_ns, wait_ns);
+  }
+}
+
+void LockProfile::add_hold(LockRecord& lock, StackId site, uint64_t hold_ns) {
+  add(lock.hold_samples, 1);
+  add(lock.hold_total_ns, hold_ns);
+  raise_max(lock.hold_max_ns, hold_ns);
+  if (LockHistograms* histograms = histograms_of(lock)) histograms->hold.add(hold_ns);
+  count_hot_site(lock, site);
+  if (SiteRecord* record = site_record(site)) {
+    add(record->hold_samples, 1);
+    add(record->hold_total_ns, hold_ns);
+    raise_max(record->hold_max_ns, hold_ns);
+  }
+}
+
+void LockProfile::add_cond_wait(LockRecord& lock, uint64_t wait_ns) {
+  add(lock.cond_wait_total_ns, wait_ns);
+  raise_max(lock.cond_wait_max_ns, wait_ns);
+}
+
+void LockProfile::merge_site(ThreadProfile::SiteCount& entry) {
+  const uint32_t count = entry.acquisitions.exchange(0, std::memory_order_relaxed);
+  const uint32_t changes = entry.owner_changes.exchange(0, std::memory_order_relaxed);
+  if (count == 0 && changes == 0) return;
+  if (SiteRecord* record = site_record(entry.site)) {
+    add(record->acquisitions, count);
+    add(record->owner_changes, changes);
+  }
+}
+
+std::vector<LockProfileRow> LockProfile::lock_rows(uint64_t min_contended) const {
+  std::vector<LockProfileRow> rows;
+  locks_.for_each_used([&](const LockRecord& lock) {
+    const uintptr_t address = lock.address.load(std::memory_order_acquire);
+    if (address == 0 || (lock.contended.load(std::memory_order_relaxed) < min_contended &&
+                         lock.cond_waits.load(std::memory_order_relaxed) < min_contended)) {
+      return;
+    }
+    LockProfileRow row{};
+    row.address = address;
+    row.kind = static_cast<LockKind>(lock.kind.load(std::memory_order_relaxed));
+    row.created_at = lock.created_at.load(std::memory_order_relaxed);
+    row.acquisitions = lock.acquisitions.load(std::memory_order_relaxed);
+    row.reads = lock.reads.load(std::memory_order_relaxed);
+    row.owner_changes = lock.owner_changes.load(std::memory_order_relaxed);
+    row.contended = lock.contended.load(std::memory_order_relaxed);
+    row.wait_total_ns = lock.wait_total_ns.load(std::memory_order_relaxed);
+    row.wait_max_ns = lock.wait_max_ns.load(std::memory_order_relaxed);
+    row.hold_samples = lock.hold_samples.load(std::memory_order_relaxed);
+    row.hold_total_ns = lock.hold_total_ns.load(std::memory_order_relaxed);
+    row.hold_max_ns = lock.hold_max_ns.load(std::memory_order_relaxed);
+    row.cond_waits = lock.cond_waits.load(std::memory_order_relaxed);
+    row.cond_wakeups = lock.cond_wakeups.load(std::memory_order_relaxed);
+    row.cond_wait_total_ns = lock.cond_wait_total_ns.load(std::memory_order_relaxed);
+    row.cond_wait_max_ns = lock.cond_wait_max_ns.load(std::memory_order_relaxed);
+    if (const LockHistograms* histograms = lock.histograms.load(std::memory_order_acquire)) {
+      // A bucket's upper bound, capped by the maximum seen.
+      row.wait_p50_ns = std::min(histograms->wait.quantile(0.5), row.wait_max_ns);
+      row.wait_p99_ns = std::min(histograms->wait.quantile(0.99), row.wait_max_ns);
+      row.hold_p50_ns = std::min(histograms->hold.quantile(0.5), row.hold_max_ns);
+      row.hold_p99_ns = std::min(histograms->hold.quantile(0.99), row.hold_max_ns);
+    }
+    const bool first_hotter = lock.hot_counts[0].load(std::memory_order_relaxed) >=
+                              lock.hot_counts[1].load(std::memory_order_relaxed);
+    row.hot_sites[0] = lock.hot_sites[first_hotter ? 0 : 1].load(std::memory_order_relaxed);
+    row.hot_sites[1] = lock.hot_sites[first_hotter ? 1 : 0].load(std::memory_order_relaxed);
+    rows.push_back(row);
+  });
+  return rows;
+}
+
+std::vector<SiteProfileRow> LockProfile::site_rows(const std::vector<ThreadProfile::SiteCount*>& live) const {
+  std::map<StackId, SiteProfileRow> rows;
+  sites_.for_each_used([&](const SiteRecord& site) {
+    const StackId id = site.site.load(std::memory_order_acquire);
+    if (id != kNoStack) {
+      rows[id] = {id,
+                  site.acquisitions.load(std::memory_order_relaxed),
+                  site.owner_changes.load(std::memory_order_relaxed),
+                  site.contended.load(std::memory_order_relaxed),
+                  site.wait_total_ns.load(std::memory_order_relaxed),
+                  site.wait_max_ns.load(std::memory_order_relaxed),
+                  site.hold_samples.load(std::memory_order_relaxed),
+                  site.hold_total_ns.load(std::memory_order_relaxed),
+                  site.hold_max_ns.load(std::memory_order_relaxed)};
+    }
+  });
+  for (const ThreadProfile::SiteCount* entry : live) {
+    SiteProfileRow& row = rows[entry->site];
+    row.site = entry->site;
+    row.acquisitions += entry->acquisitions.load(std::memory_order_relaxed);
+    row.owner_changes += entry->owner_changes.load(std::memory_order_relaxed);
+  }
+  std::vector<SiteProfileRow> out;
+  for (const auto& [site, row] : rows) out.push_back(row);
+  return out;
+}
+
+}  // namespace lockwatch

@@ -1,0 +1,202 @@
+// LockProfile: the contention and hold-time profile, per lock and per acquisition site.
+//
+// Per lock, a record in a lock-free table (address -> record, never removed) counts
+// acquisitions (reads apart), owner changes, contended acquisitions with their wait times,
+// sampled hold times, and the condition waits and wake-ups on condvars used with it. Exclusive
+// acquisitions update their lock's record while they hold the lock, so the lock itself
+// serialises those plain read-and-write updates, and a thread that keeps taking its own lock
+// reads the owner field without writing it: the uncontended path writes no cache line that
+// another thread writes unless the lock itself moves. Read acquisitions, which run together,
+// use atomic adds. Per call site, each thread counts its acquisitions in its ThreadProfile;
+// the counts are merged into the site records when an entry is reused, when the thread ends,
+// and when the profile is written. Times are CLOCK_MONOTONIC (vDSO: no system call): read
+// around contended acquisitions only (the lock's memory showed it taken), and around the holds
+// that follow them, each thread's first hold of each lock (its record was not at hand), and
+// one hold in `profile_sample` other acquisitions per thread.
+// Limits: 2^20 lock records and 2^16 site records; past that, locks or sites go unprofiled
+// (counted). A lock destroyed and another created at the same address share a record.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include "lock_registry.h"
+#include "stack_depot.h"
+
+namespace lockwatch {
+
+// Log-scale histogram of durations: bucket i counts [2^i, 2^(i+1)) ns.
+struct LatencyHistogram {
+  static constexpr size_t kBuckets = 40;
+  std::atomic<uint32_t> buckets[kBuckets];
+
+  void add(uint64_t ns);
+  // The upper bound of the bucket holding the `fraction` quantile; 0 when empty.
+  uint64_t quantile(double fraction) const;
+};
+
+struct LockHistograms {
+  LatencyHistogram wait;
+  LatencyHistogram hold;
+};
+
+// What is known of one lock. Exclusive updates hold the lock; read ones are atomic adds.
+struct alignas(64) LockRecord {
+  std::atomic<uintptr_t> address;  // 0: a free slot
+  std::atomic<uint32_t> owner;     // number of the thread that acquired it last
+  std::atomic<StackId> created_at;
+  std::atomic<uint8_t> kind;
+  std::atomic<uint64_t> acquisitions;  // every mode
+  std::atomic<uint64_t> reads;
+  std::atomic<uint64_t> owner_changes;
+  std::atomic<uint64_t> contended;
+  std::atomic<uint64_t> wait_total_ns;
+  std::atomic<uint64_t> wait_max_ns;
+  std::atomic<uint64_t> hold_samples;
+  std::atomic<uint64_t> hold_total_ns;
+  std::atomic<uint64_t> hold_max_ns;
+  std::atomic<uint32_t> cond_waits;
+  std::atomic<uint32_t> cond_wakeups;
+  std::atomic<uint64_t> cond_wait_total_ns;  // in condition waits that released it
+  std::atomic<uint64_t> cond_wait_max_ns;
+  std::atomic<LockHistograms*> histograms;  // on its first timed event
+  // The sites seen most in its timed events (contended acquisitions, sampled holds).
+  std::atomic<StackId> hot_sites[2];
+  std::atomic<uint32_t> hot_counts[2];
+};
+
+// What is known of one acquisition site, across every lock taken there.
+struct SiteRecord {
+  std::atomic<StackId> site;  // kNoStack: a free slot
+  std::atomic<uint64_t> acquisitions;
+  std::atomic<uint64_t> owner_changes;
+  std::atomic<uint64_t> contended;
+  std::atomic<uint64_t> wait_total_ns;
+  std::atomic<uint64_t> wait_max_ns;
+  std::atomic<uint64_t> hold_samples;
+  std::atomic<uint64_t> hold_total_ns;
+  std::atomic<uint64_t> hold_max_ns;
+};
+
+// One thread's side of the profile: plain data in its ThreadState, touched by it alone
+// (except the racy read of `sites` when a profile is written while it runs).
+struct ThreadProfile {
+  static constexpr size_t kRecordCacheEntries = 64;
+  static constexpr size_t kSiteEntries = 128;
+  struct CachedRecord {
+    uintptr_t address;
+    LockRecord* record;
+  };
+  struct SiteCount {
+    StackId site;
+    std::atomic<uint32_t> acquisitions;
+    std::atomic<uint32_t> owner_changes;
+  };
+  // Fast path: the record of the lock at `address` when this thread has it at hand.
+  LockRecord* cached(uintptr_t address) const {
+    const CachedRecord& entry = records[(address >> 4) % kRecordCacheEntries];
+    return entry.address == address ? entry.record : nullptr;
+  }
+  CachedRecord records[kRecordCacheEntries];
+  SiteCount sites[kSiteEntries];
+  uint32_t since_sample;     // acquisitions since the last sampled hold
+  uintptr_t sampled_lock;    // the lock whose hold is being timed; 0 for none
+  uint32_t sampled_serial;   // ... in this acquisition of it
+  StackId sampled_site;
+  uint64_t sampled_since_ns;
+};
+
+// A consistent copy for reports.
+struct LockProfileRow {
+  uintptr_t address;
+  LockKind kind;
+  StackId created_at;
+  uint64_t acquisitions, reads, owner_changes, contended;
+  uint64_t wait_total_ns, wait_max_ns, wait_p50_ns, wait_p99_ns;
+  uint64_t hold_samples, hold_total_ns, hold_max_ns, hold_p50_ns, hold_p99_ns;
+  uint32_t cond_waits, cond_wakeups;
+  uint64_t cond_wait_total_ns, cond_wait_max_ns;
+  StackId hot_sites[2];
+  // Time threads were blocked on the lock: waiting for it, or in condition waits with it.
+  uint64_t blocked_ns() const { return wait_total_ns + cond_wait_total_ns; }
+};
+
+struct SiteProfileRow {
+  StackId site;
+  uint64_t acquisitions, owner_changes, contended;
+  uint64_t wait_total_ns, wait_max_ns;
+  uint64_t hold_samples, hold_total_ns, hold_max_ns;
+};
+
+// What a report shows: the locks over the threshold, every site, and what went unprofiled.
+struct ProfileSnapshot {
+  std::vector<LockProfileRow> locks;
+  std::vector<SiteProfileRow> sites;
+  size_t dropped_locks = 0;
+};
+
+class LockProfile {
+ public:
+  static constexpr size_t kLockSlots = size_t{1} << 20;
+  static constexpr size_t kSiteSlots = size_t{1} << 16;
+
+  LockProfile();
+  ~LockProfile();
+  LockProfile(const LockProfile&) = delete;
+  LockProfile& operator=(const LockProfile&) = delete;
+
+  // The record of the lock at `address`, created (with `kind` and `created_at`) when new;
+  // null when the table is full. Thread-safe, lock-free.
+  LockRecord* record(uintptr_t address, LockKind kind, StackId created_at);
+  // The record of `site`, created when new; null when full. Thread-safe, lock-free.
+  SiteRecord* site_record(StackId site);
+
+  // Thread-safe. A timed event of `lock` at `site`: a contended acquisition that waited
+  // `wait_ns`, or a sampled hold of `hold_ns`. `exclusive`: the caller holds the lock
+  // exclusively (plain updates are safe).
+  void add_wait(LockRecord& lock, StackId site, uint64_t wait_ns);
+  void add_hold(LockRecord& lock, StackId site, uint64_t hold_ns);
+  void add_cond_wait(LockRecord& lock, uint64_t wait_ns);
+  // Moves the count of one per-thread site entry into its site record and empties it. By
+  // the owning thread (reusing the entry, or ending).
+  void merge_site(ThreadProfile::SiteCount& entry);
+
+  // Every lock record with at least `min_contended` contended acquisitions or condition
+  // waits (all: 0).
+  std::vector<LockProfileRow> lock_rows(uint64_t min_contended) const;
+  // Every site record, plus the counts live threads still hold in `live`.
+  std::vector<SiteProfileRow> site_rows(const std::vector<ThreadProfile::SiteCount*>& live) const;
+  size_t dropped_locks() const { return dropped_locks_.load(std::memory_order_relaxed); }
+
+ private:
+  // A table of slots and the list of the slots in use (slot + 1, 0 while being written), so
+  // that reports read only those: a process's exit must not scan 128 MiB of empty slots.
+  template <typename Record>
+  struct Table {
+    Record* slots = nullptr;
+    std::atomic<uint32_t>* used = nullptr;
+    std::atomic<uint32_t> used_count{0};
+    void note_used(size_t slot) {
+      used[used_count.fetch_add(1, std::memory_order_acq_rel)].store(static_cast<uint32_t>(slot + 1),
+                                                                      std::memory_order_release);
+    }
+    template <typename Visit>
+    void for_each_used(Visit&& visit) const {
+      const uint32_t count = used_count.load(std::memory_order_acquire);
+      for (uint32_t i = 0; i < count; ++i) {
+        if (const uint32_t slot = used[i].load(std::memory_order_acquire)) visit(slots[slot - 1]);
+      }
+    }
+  };
+  Table<LockRecord> locks_;
+  Table<SiteRecord> sites_;
+  std::atomic<size_t> dropped_locks_{0};
+};
+
+// Monotonic nanoseconds (CLOCK_MONOTONIC through the vDSO).
+uint64_t monotonic_ns() noexcept;
+
+}  // namespace lockwatch
