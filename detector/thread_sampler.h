@@ -30,6 +30,9 @@ class ThreadSampler {
   virtual CurrentStack current_stack(pid_t tid, StackDepot& stacks) = 0;
   // The number of threads of the process now, lockwatch's own excluded.
   virtual size_t process_threads() = 0;
+  // Whether the program has signal handlers, which could post a semaphore (sem_post is
+  // async-signal-safe) however blocked its threads are.
+  virtual bool program_handles_signals() = 0;
 };
 
 }  // namespace lockwatch

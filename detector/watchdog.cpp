@@ -46,10 +46,15 @@ Watchdog::Verdict Watchdog::look(uint64_t now_ms, ThreadSampler& sampler) {
       verdict = Verdict::deadlock;
     } else if (everyone_blocked_for(threads, now_ms, options_.stall_ms, sampler)) {
       cycle = find_deadlock(threads, true);
+      // A semaphore wait ends by a sem_post from a signal handler as well (the POSIX idiom):
+      // with handlers installed, a hang on semaphores is not certain.
+      const bool on_semaphores = std::any_of(threads.begin(), threads.end(), [](const ThreadSnapshot& thread) {
+        return thread.blocked() == BlockingKind::semaphore;
+      });
       if (!cycle.empty()) {
         report_deadlock(threads, cycle, now_ms, sampler);
         verdict = Verdict::deadlock;
-      } else {
+      } else if (!on_semaphores || !sampler.program_handles_signals()) {
         report_hang(threads, now_ms, sampler);
         verdict = Verdict::hang;
       }

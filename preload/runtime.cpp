@@ -101,6 +101,7 @@ void* Runtime::run_watchdog(void* self) {
                         static_cast<long>(runtime->options_.watchdog_ms % 1000) * 1'000'000L};
   Watchdog watchdog(runtime->options_, runtime->detector_, runtime->reporter_);
   SignalSampler sampler;
+  SignalSampler::serve_dump_requests_here();
   uint64_t profile_written_ms = monotonic_ns() / 1'000'000;
   for (;;) {
     nanosleep(&period, nullptr);
@@ -186,8 +187,12 @@ void Runtime::after_fork() {
 // thread.
 void Runtime::after_fork_in_child() {
   after_fork();
-  if (current_thread_state != nullptr) instance().detector_.forget_other_threads(*current_thread_state);
-  instance().watchdog_started_.store(false);
+  Runtime& runtime = instance();
+  if (current_thread_state != nullptr) runtime.detector_.forget_other_threads(*current_thread_state);
+  runtime.reporter_.forget_other_threads();
+  runtime.watchdog_started_.store(false);
+  runtime.open_long_holds_.store(0);  // the parent's watchdog's, which the child has not
+  runtime.watchdog_looks_.store(0);
 }
 
 void Runtime::on_process_exit(int status, void*) {

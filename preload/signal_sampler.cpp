@@ -4,9 +4,10 @@
 #include <dirent.h>
 #include <dlfcn.h>
 #include <fcntl.h>
-#include <link.h>
 #include <linux/futex.h>
+#include <pthread.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -72,10 +73,14 @@ void take_sample(void* context) {
       if (unw_step(&cursor) <= 0) break;
     }
     if (reached) {
+      // A pc in no loaded module (generated code, a garbage frame) ends the stack: unwinding
+      // from it would make LLVM libunwind search every module under the loader's lock, which
+      // a thread stopped here may hold, or wait for. _dl_find_object takes no lock.
       do {
         unw_word_t pc = 0;
         unw_get_reg(&cursor, UNW_REG_IP, &pc);
-        if (pc == 0) break;
+        dl_find_object module{};
+        if (pc == 0 || _dl_find_object(reinterpret_cast<void*>(pc), &module) != 0) break;
         request->pcs[count++] = pc;
       } while (count < kMaxStackDepth && unw_step(&cursor) > 0);
     }
@@ -123,29 +128,18 @@ bool handler_still_ours(int signal) {
          current.sa_sigaction == &on_sample_signal;
 }
 
+// By _dl_find_object, which takes no lock: a thread may be stuck holding the loader's.
 bool inside_this_library(uintptr_t pc) {
-  static Dl_info self{};
-  static const bool known = dladdr(reinterpret_cast<void*>(&on_sample_signal), &self) != 0;
-  Dl_info info{};
-  return known && dladdr(reinterpret_cast<void*>(pc), &info) != 0 && info.dli_fbase == self.dli_fbase;
+  static dl_find_object self{};
+  static const bool known = _dl_find_object(reinterpret_cast<void*>(&on_sample_signal), &self) == 0;
+  dl_find_object module{};
+  return known && _dl_find_object(reinterpret_cast<void*>(pc), &module) == 0 && module.dlfo_link_map == self.dlfo_link_map;
 }
 
-// The executable segments of every loaded module.
-std::vector<std::pair<uintptr_t, uintptr_t>> code_ranges() {
-  std::vector<std::pair<uintptr_t, uintptr_t>> ranges;
-  dl_iterate_phdr(
-      [](dl_phdr_info* info, size_t, void* out) {
-        auto& list = *static_cast<std::vector<std::pair<uintptr_t, uintptr_t>>*>(out);
-        for (int i = 0; i < info->dlpi_phnum; ++i) {
-          const ElfW(Phdr)& segment = info->dlpi_phdr[i];
-          if (segment.p_type != PT_LOAD || (segment.p_flags & PF_X) == 0) continue;
-          const uintptr_t start = info->dlpi_addr + segment.p_vaddr;
-          list.emplace_back(start, start + segment.p_memsz);
-        }
-        return 0;
-      },
-      &ranges);
-  return ranges;
+// Whether `address` lies in a loaded module (by _dl_find_object: no loader lock).
+bool in_module(uintptr_t address) {
+  dl_find_object module{};
+  return _dl_find_object(reinterpret_cast<void*>(address), &module) == 0;
 }
 
 // Copies [address, address+size) of this process into `out` without ever faulting: the
@@ -214,9 +208,21 @@ void SignalSampler::install(int signal) {
   if (has_handler) return;  // the program's: never taken over
   struct sigaction action {};
   action.sa_sigaction = &on_sample_signal;
-  action.sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK;
+  // Not SA_ONSTACK: a thread's small alternate stack (SIGSTKSZ) cannot hold the frame the
+  // kernel pushes on this machine; the handler is short and runs on the thread's own stack.
+  action.sa_flags = SA_SIGINFO | SA_RESTART;
   sigfillset(&action.sa_mask);
   if (sigaction(signal, &action, nullptr) == 0) installed_signal.store(signal, std::memory_order_release);
+}
+
+void SignalSampler::serve_dump_requests_here() {
+  prctl(PR_SET_NAME, kWatchdogThreadName);
+  const int signal = installed_signal.load(std::memory_order_acquire);
+  if (signal == 0) return;
+  sigset_t only;
+  sigemptyset(&only);
+  sigaddset(&only, signal);
+  pthread_sigmask(SIG_UNBLOCK, &only, nullptr);
 }
 
 bool SignalSampler::take_dump_request() {
@@ -228,19 +234,35 @@ size_t SignalSampler::process_threads() {
   if (tasks == nullptr) return 0;
   size_t count = 0;
   while (const dirent* entry = readdir(tasks)) {
-    if (entry->d_name[0] != '.') ++count;
+    if (entry->d_name[0] == '.') continue;
+    // A main thread that called pthread_exit stays listed as a zombie while others run.
+    char path[300];
+    char stat[512];
+    snprintf(path, sizeof path, "/proc/self/task/%s/stat", entry->d_name);
+    if (read_proc_file(path, stat, sizeof stat)) {
+      const char* state = strrchr(stat, ')');
+      if (state != nullptr && state[1] == ' ' && (state[2] == 'Z' || state[2] == 'X')) continue;
+    }
+    ++count;
   }
   closedir(tasks);
   return count > 0 ? count - 1 : 0;  // the watchdog thread
 }
 
 CurrentStack SignalSampler::current_stack(pid_t tid, StackDepot& stacks) {
+  // Whether a signal can reach the thread at all, asked before where it is, so that the signal
+  // follows the look at /proc as closely as possible (see the README's limits).
+  const int signal = installed_signal.load(std::memory_order_acquire);
+  const char* unsignalled = signal == 0                  ? "unavailable: no sample signal"
+                            : !handler_still_ours(signal) ? "unavailable: the program handles the sample signal"
+                            : thread_blocks(tid, signal)  ? "unavailable: the thread blocks the sample signal"
+                                                          : nullptr;
   char path[64];
   char line[512];
   snprintf(path, sizeof path, "/proc/self/task/%d/syscall", tid);
   if (!read_proc_file(path, line, sizeof line)) return {kNoStack, "exited", "exited"};
   if (strncmp(line, "running", 7) == 0) {
-    CurrentStack sampled = sample_by_signal(tid, stacks);
+    CurrentStack sampled = unsignalled != nullptr ? CurrentStack{kNoStack, unsignalled} : sample_by_signal(tid, signal, stacks);
     sampled.state = "running";
     return sampled;
   }
@@ -259,6 +281,7 @@ CurrentStack SignalSampler::current_stack(pid_t tid, StackDepot& stacks) {
   if (parsed != wanted) return {kNoStack, "unavailable"};
   const uintptr_t stack_pointer = fields[wanted - 2];
   const uintptr_t pc = fields[wanted - 1];
+  const std::string state = number < 0 ? "running" : syscall_state(number);
   // -1: in user space but off the CPU (preempted, or in a page fault): a signal disturbs
   // nothing. A futex wait with no timeout is restarted after the handler.
   bool signal_is_harmless = number < 0;
@@ -266,21 +289,17 @@ CurrentStack SignalSampler::current_stack(pid_t tid, StackDepot& stacks) {
     const unsigned command = static_cast<unsigned>(fields[1]) & FUTEX_CMD_MASK;
     signal_is_harmless = fields[3] == 0 && (command == FUTEX_WAIT || command == FUTEX_WAIT_BITSET);
   }
-  if (signal_is_harmless) {
-    CurrentStack sampled = sample_by_signal(tid, stacks);
-    sampled.state = number < 0 ? "running" : syscall_state(number);
+  if (signal_is_harmless && unsignalled == nullptr) {
+    CurrentStack sampled = sample_by_signal(tid, signal, stacks);
+    sampled.state = state;
     if (sampled.stack != kNoStack) return sampled;
   }
   CurrentStack scanned = scan(stack_pointer, pc, stacks);
-  scanned.state = number < 0 ? "running" : syscall_state(number);
+  scanned.state = state;
   return scanned;
 }
 
-CurrentStack SignalSampler::sample_by_signal(pid_t tid, StackDepot& stacks) {
-  const int signal = installed_signal.load(std::memory_order_acquire);
-  if (signal == 0) return {kNoStack, "unavailable: no sample signal"};
-  if (!handler_still_ours(signal)) return {kNoStack, "unavailable: the program handles the sample signal"};
-  if (thread_blocks(tid, signal)) return {kNoStack, "unavailable: the thread blocks the sample signal"};
+CurrentStack SignalSampler::sample_by_signal(pid_t tid, int signal, StackDepot& stacks) {
   static SampleRequest* request = static_cast<SampleRequest*>(internal_allocate(sizeof(SampleRequest)));
   if (request == nullptr) return {};
   request->tid.store(tid, std::memory_order_release);
@@ -318,23 +337,29 @@ CurrentStack SignalSampler::sample_by_signal(pid_t tid, StackDepot& stacks) {
   return {stacks.insert({frames, count}), "sampled"};
 }
 
+bool SignalSampler::program_handles_signals() {
+  char status[4096];
+  if (!read_proc_file("/proc/self/status", status, sizeof status)) return true;
+  const char* line = strstr(status, "SigCgt:");
+  if (line == nullptr) return true;
+  unsigned long long caught = strtoull(line + 7, nullptr, 16);
+  const int signal = installed_signal.load(std::memory_order_acquire);
+  if (signal != 0) caught &= ~(1ull << (signal - 1));
+  caught &= ~((1ull << 31) | (1ull << 32));  // 32 and 33: glibc's own (thread cancellation, setxid)
+  return caught != 0;
+}
+
 CurrentStack SignalSampler::scan(uintptr_t stack_pointer, uintptr_t pc, StackDepot& stacks) {
   constexpr size_t kScanBytes = 64 * 1024;
   constexpr size_t kMaxFrames = 32;
   std::vector<uintptr_t> words(kScanBytes / sizeof(uintptr_t));
   const size_t copied = safe_copy(stack_pointer, words.data(), kScanBytes) / sizeof(uintptr_t);
-  const auto ranges = code_ranges();
-  auto in_code = [&](uintptr_t address) {
-    for (const auto& [start, end] : ranges) {
-      if (address >= start && address < end) return true;
-    }
-    return false;
-  };
   std::vector<uintptr_t> frames;
-  if (in_code(pc) && !inside_this_library(pc)) frames.push_back(pc);
+  if (in_module(pc) && !inside_this_library(pc)) frames.push_back(pc);
   for (size_t i = 0; i < copied && frames.size() < kMaxFrames; ++i) {
     const uintptr_t word = words[i];
-    if (!in_code(word) || inside_this_library(word) || !follows_call(word)) continue;
+    // A module's data is no code: follows_call() reads the bytes before it, safely.
+    if (!in_module(word) || inside_this_library(word) || !follows_call(word)) continue;
     frames.push_back(word);
   }
   if (frames.empty()) return {kNoStack, "unavailable"};

@@ -9,7 +9,9 @@
 // instead: the frame it is at, from /proc/self/task/<tid>/syscall, then the words on its stack
 // that are return addresses into code, read with process_vm_readv (which cannot fault). So is
 // a thread off the CPU that cannot be signalled (it blocks the signal, or the program took it).
-// The same signal, queued with sigqueue() and lockwatch's tag, asks for a thread dump.
+// The same signal, queued with lockwatch's tag to the watchdog thread alone (named
+// kWatchdogThreadName; the only thread of lockwatch's that does not block it), asks for a
+// thread dump: a signal sent to the process could land in any thread and interrupt its call.
 // The handler is installed only when the program has none for that signal, and never
 // signalled once the program has replaced it or the thread blocks it.
 #pragma once
@@ -26,20 +28,25 @@ namespace lockwatch::preload {
 
 // sigqueue() value that asks a process for a thread dump (`lockwatch dump PID`).
 inline constexpr int kDumpRequestTag = 0x6c77646d;  // "lwdm"
+// The watchdog thread's name (/proc/PID/task/TID/comm), by which `lockwatch dump` finds it.
+inline constexpr const char* kWatchdogThreadName = "lockwatch-wd";
 
 class SignalSampler final : public ThreadSampler {
  public:
   // Installs the handler of `signal` (0: none) unless the program has its own. Thread-safe;
   // called once, at start-up.
   static void install(int signal);
+  // Called by the watchdog thread: names it and lets the sample signal in, for dump requests.
+  static void serve_dump_requests_here();
   // A dump was asked for since the last call.
   static bool take_dump_request();
 
   CurrentStack current_stack(pid_t tid, StackDepot& stacks) override;
   size_t process_threads() override;
+  bool program_handles_signals() override;
 
  private:
-  CurrentStack sample_by_signal(pid_t tid, StackDepot& stacks);
+  CurrentStack sample_by_signal(pid_t tid, int signal, StackDepot& stacks);
   CurrentStack scan(uintptr_t stack_pointer, uintptr_t pc, StackDepot& stacks);
 };
 

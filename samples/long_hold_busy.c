@@ -1,8 +1,11 @@
 // long_hold_busy: a thread computes for about 1.5 s while holding a mutex (no sleep: it runs
-// the whole time), then releases it; the program ends by itself with status 0. Expected
+// the whole time), then releases it; the program ends by itself with status 0. The thread has
+// a minimal alternate signal stack (SIGSTKSZ), too small for a signal frame on some machines:
+// lockwatch's handler must not run on it. Expected
 // warnings: one long_hold of the mutex whose holder stack was sampled while it ran, inside
 // checksum_holding_lock, and the long_hold_end with the total.
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -26,6 +29,9 @@ static void checksum_holding_lock(void) {
 
 static void* worker(void* unused) {
   (void)unused;
+  static char alternate[SIGSTKSZ];
+  stack_t small = {.ss_sp = alternate, .ss_size = sizeof alternate, .ss_flags = 0};
+  sigaltstack(&small, NULL);
   checksum_holding_lock();
   return NULL;
 }

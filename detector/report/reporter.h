@@ -46,6 +46,8 @@ class Reporter : public FindingSink {
   // vanished thread was holding.
   void lock_for_fork();
   void unlock_after_fork();
+  // In a forked child: reports other threads were making are not its to wait for.
+  void forget_other_threads() { in_flight_.store(0, std::memory_order_relaxed); }
 
  private:
   void adopt_calling_process();  // under lock_

@@ -32,6 +32,8 @@ struct FakeSampler : ThreadSampler {
   size_t threads = 0;
   CurrentStack current_stack(pid_t, StackDepot&) override { return {kNoStack, "test"}; }
   size_t process_threads() override { return threads; }
+  bool handlers = false;
+  bool program_handles_signals() override { return handlers; }
 };
 
 struct Harness {
@@ -146,6 +148,17 @@ TEST_CASE("a hang needs every thread of the process blocked for stall_ms") {
   REQUIRE(h.sink.count("hang") == 1);
   CHECK(h.sink.findings.back().dump.size() == 2);
   CHECK(h.look(9000) == Watchdog::Verdict::none);  // once
+}
+
+TEST_CASE("semaphore waits are no certain hang when a signal handler could post") {
+  Harness h;
+  ThreadState& t1 = h.thread();
+  t1.blocked.begin(BlockingKind::semaphore, 0x50);
+  h.sampler.handlers = true;
+  h.look(0);
+  CHECK(h.look(5000) == Watchdog::Verdict::none);
+  h.sampler.handlers = false;
+  CHECK(h.look(5100) == Watchdog::Verdict::hang);
 }
 
 TEST_CASE("a timed wait is not a hang") {

@@ -2,12 +2,15 @@
 #include "dump_request.h"
 
 #include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <string.h>
 
 #include <nlohmann/json.hpp>
 
 #include <cerrno>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -21,6 +24,7 @@ namespace lockwatch::cli {
 namespace {
 
 constexpr int kDumpRequestTag = 0x6c77646d;  // the shim's (preload/signal_sampler.h)
+constexpr const char* kWatchdogThreadName = "lockwatch-wd";  // the shim's watchdog thread
 constexpr int kFailed = 2;
 
 int fail(const std::string& message) {
@@ -53,9 +57,16 @@ unsigned long long status_mask(const std::string& status, const std::string& key
   return at == std::string::npos ? 0 : std::stoull(status.substr(at + key.size() + 1), nullptr, 16);
 }
 
-long status_number(const std::string& status, const std::string& key) {
-  const size_t at = status.find("\n" + key);
-  return at == std::string::npos ? 0 : std::stol(status.substr(at + key.size() + 1));
+// The thread of `pid` named `name`, 0 when none is.
+pid_t thread_named(pid_t pid, const std::string& name) {
+  std::error_code error;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", error)) {
+    std::string comm;
+    if (read_file(task.path().string() + "/comm", comm) && comm == name + "\n") {
+      return static_cast<pid_t>(std::stol(task.path().filename().string()));
+    }
+  }
+  return 0;
 }
 
 }  // namespace
@@ -82,9 +93,12 @@ int request_dump(pid_t pid, double timeout_seconds) {
     return fail("process " + std::to_string(pid) + " does not catch signal " + std::to_string(options.sample_signal) +
                 " (its own handler replaced lockwatch's?); choose another with the sample_signal option");
   }
-  if (status_number(status, "Threads:") < 2) {
+  // The watchdog thread alone is signalled: a signal sent to the process could land in any of
+  // its threads and interrupt the call it is in.
+  const pid_t watchdog = thread_named(pid, kWatchdogThreadName);
+  if (watchdog == 0) {
     return fail("process " + std::to_string(pid) +
-                " has one thread: lockwatch's watchdog, which answers dumps, starts with its second thread");
+                " has no lockwatch watchdog thread yet (it starts with the program's second thread)");
   }
   // Where its report goes, as the process sees the path (relative to its working directory).
   std::string report;
@@ -94,9 +108,13 @@ int request_dump(pid_t pid, double timeout_seconds) {
   }
   std::string before;
   read_file(report, before);
-  sigval value{};
-  value.sival_int = kDumpRequestTag;
-  if (sigqueue(pid, options.sample_signal, value) != 0) {
+  siginfo_t request{};
+  request.si_signo = options.sample_signal;
+  request.si_code = SI_QUEUE;
+  request.si_pid = getpid();
+  request.si_uid = getuid();
+  request.si_value.sival_int = kDumpRequestTag;
+  if (syscall(SYS_rt_tgsigqueueinfo, pid, watchdog, options.sample_signal, &request) != 0) {
     return fail("cannot signal process " + std::to_string(pid) + ": " + std::string(strerror(errno)));
   }
   if (report.empty()) {

@@ -1,6 +1,6 @@
 // `lockwatch dump PID`: asks a live process that runs with liblockwatch.so for a thread dump,
-// like jstack: the sample signal, queued with lockwatch's tag (signal_sampler.h), which the
-// process's watchdog answers within watchdog_ms by writing a `dump` record to its report and
+// like jstack: the sample signal, queued with lockwatch's tag (signal_sampler.h) to the
+// process's watchdog thread alone, which answers within watchdog_ms by writing a `dump` record to its report and
 // the dump to its stderr. Before signalling, it checks that the process loaded lockwatch and
 // catches that signal, so a process without lockwatch is never sent a signal that would kill
 // it. Prints the dump when the process writes a JSON Lines report (log_path).
