@@ -84,15 +84,31 @@ uint64_t Watchdog::blocked_ms(const ThreadSnapshot& thread, uint64_t now_ms) con
 }
 
 bool Watchdog::everyone_blocked_for(const std::vector<ThreadSnapshot>& threads, uint64_t now_ms, uint64_t ms,
-                                    ThreadSampler& sampler) const {
+                                    ThreadSampler& sampler) {
+  // Each live thread blocked, in the same calls as at every look since the state began (a
+  // thread that leaves its call and one that ends both start it anew: a lock just released
+  // leaves its waiter looking blocked until it runs).
+  uint64_t signature = 0xcbf29ce484222325ull;
   size_t live = 0;
   for (const ThreadSnapshot& thread : threads) {
     if (thread.exited) continue;
-    if (!thread.waits_forever() || blocked_ms(thread, now_ms) < ms) return false;
+    if (!thread.waits_forever()) {
+      all_blocked_signature_ = 0;
+      return false;
+    }
+    signature = (signature ^ (uint64_t{thread.number} << 32 | thread.episode)) * 0x100000001b3ull;
     ++live;
   }
   // Threads lockwatch never saw (they made no synchronization call) are running.
-  return live > 0 && live == sampler.process_threads();
+  if (live == 0 || live != sampler.process_threads()) {
+    all_blocked_signature_ = 0;
+    return false;
+  }
+  if (signature != all_blocked_signature_) {
+    all_blocked_signature_ = signature;
+    all_blocked_since_ms_ = now_ms;
+  }
+  return now_ms - all_blocked_since_ms_ >= ms;
 }
 
 FindingLock Watchdog::lock_evidence(uintptr_t address, LockKind kind) const {

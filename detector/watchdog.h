@@ -59,8 +59,10 @@ class Watchdog {
 
   void follow_episodes(const std::vector<ThreadSnapshot>& threads, uint64_t now_ms);
   void follow_holds(const std::vector<ThreadSnapshot>& threads, uint64_t now_ms, ThreadSampler& sampler);
+  // Every live thread has been blocked (waits_forever) in the same calls for `ms`, as the
+  // looks saw it.
   bool everyone_blocked_for(const std::vector<ThreadSnapshot>& threads, uint64_t now_ms, uint64_t ms,
-                            ThreadSampler& sampler) const;
+                            ThreadSampler& sampler);
   void report_deadlock(const std::vector<ThreadSnapshot>& threads, const std::vector<WaitLink>& cycle,
                        uint64_t now_ms, ThreadSampler& sampler);
   void report_hang(const std::vector<ThreadSnapshot>& threads, uint64_t now_ms, ThreadSampler& sampler);
@@ -78,6 +80,8 @@ class Watchdog {
   std::set<StackId> long_hold_sites_;  // acquisition sites whose long hold was reported
   bool deadlock_reported_ = false;
   bool hang_reported_ = false;
+  uint64_t all_blocked_signature_ = 0;  // the threads and calls of the all-blocked state, 0: none
+  uint64_t all_blocked_since_ms_ = 0;
 };
 
 }  // namespace lockwatch

@@ -157,6 +157,7 @@ void Runtime::on_deadlock() {
       ++lockwatch_depth;  // for good: the process ends here
       // A deadlocked process never ends as a success, even with exitcode=0.
       const int status = options_.exitcode != 0 ? options_.exitcode : 66;
+      write_profile();
       reporter_.finish(status);
       _exit(status);
     }

@@ -143,8 +143,10 @@ TEST_CASE("a hang needs every thread of the process blocked for stall_ms") {
   h.sampler.threads = 3;  // a thread lockwatch never saw runs
   h.look(0);
   CHECK(h.look(5000) == Watchdog::Verdict::none);
-  h.sampler.threads = 2;
-  CHECK(h.look(5100) == Watchdog::Verdict::hang);
+  h.sampler.threads = 2;  // the other thread ended: the all-blocked state starts now
+  CHECK(h.look(5100) == Watchdog::Verdict::none);
+  CHECK(h.look(6000) == Watchdog::Verdict::none);
+  CHECK(h.look(6100) == Watchdog::Verdict::hang);
   REQUIRE(h.sink.count("hang") == 1);
   CHECK(h.sink.findings.back().dump.size() == 2);
   CHECK(h.look(9000) == Watchdog::Verdict::none);  // once
@@ -158,7 +160,7 @@ TEST_CASE("semaphore waits are no certain hang when a signal handler could post"
   h.look(0);
   CHECK(h.look(5000) == Watchdog::Verdict::none);
   h.sampler.handlers = false;
-  CHECK(h.look(5100) == Watchdog::Verdict::hang);
+  CHECK(h.look(5100) == Watchdog::Verdict::hang);  // blocked alike since the first look
 }
 
 TEST_CASE("a timed wait is not a hang") {

@@ -142,6 +142,21 @@ std::string thread_dump_text(const json& threads) {
   return out;
 }
 
+std::string top_contention_text(const ReportSet& reports) {
+  const json& lock = reports.top_contention;
+  if (!lock.is_object()) return {};
+  auto total = [&](const char* timing) -> long long {
+    return lock.contains(timing) && lock[timing].is_object() ? number_field(lock[timing], "total_ns", 0) : 0;
+  };
+  const json* site = site_frame(lock["created_at"]);
+  return "  top contention: the " + string_field(lock, "kind") + " created at " +
+         (site != nullptr ? describe_frame(*site) : std::string("(unknown)")) + ": threads waited " +
+         std::to_string(total("wait") / 1'000'000) + " ms for it and " + std::to_string(total("cond_wait") / 1'000'000) +
+         " ms in condition waits with it, over " + std::to_string(number_field(lock, "acquisitions", 0)) +
+         " acquisitions, in " + base_name(reports.top_contention_program) + " (pid " +
+         std::to_string(reports.top_contention_pid) + "); `lockwatch run --profile` prints the whole profile\n";
+}
+
 std::string finding_details(const ReportedFinding& finding) {
   const json& record = finding.record;
   std::string out = std::string(finding.accepted                              ? "BASELINE"

@@ -35,6 +35,10 @@ std::string rule_id(const nlohmann::json& finding);
 // each thread's state, what it waits for and since when, its stack now, and its held locks.
 std::string thread_dump_text(const nlohmann::json& threads);
 
+// One line naming the lock threads were blocked on longest, across the reports' profiles
+// (where it was created, how long, in which program); empty when nothing was profiled.
+std::string top_contention_text(const ReportSet& reports);
+
 // The finding as a multi-line text: headline, each stack with every frame (inlined calls
 // marked), the locks, and the fingerprint with how often it was seen.
 std::string finding_details(const ReportedFinding& finding);

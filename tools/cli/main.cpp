@@ -16,6 +16,7 @@
 
 #include "baseline.h"
 #include "dump_request.h"
+#include "finding_text.h"
 #include "demo.h"
 #include "install_layout.h"
 #include "junit_report.h"
@@ -45,6 +46,7 @@ struct RunRequest {
   std::string baseline;
   int exitcode = -1;
   bool quiet = false;
+  bool profile = false;
   std::vector<std::string> command;
 };
 
@@ -134,6 +136,7 @@ void prepare_environment(const RunRequest& request, const std::string& log_path)
     add_option("exitcode=" + std::to_string(request.exitcode));
   }
   if (request.quiet) add_option("quiet=1");
+  if (request.profile) add_option("profile=print");
   if (!request.suppressions.empty()) {
     if (!separable(request.suppressions)) usage_error("--suppressions path holds ':' or white space");
     std::error_code error;
@@ -242,7 +245,7 @@ std::string run_directory(const RunRequest& request) {
     std::exit(command_status);
   }
   std::cerr << "==lockwatch== summary of every process (reports in " << directory << "):\n"
-            << lockwatch::cli::format_text(reports);
+            << lockwatch::cli::format_text(reports) << lockwatch::cli::top_contention_text(reports);
   const int exitcode = request.exitcode >= 0 ? request.exitcode : kErrorsFound;
   std::exit(lockwatch::cli::has_errors(reports) && exitcode != 0 ? exitcode : command_status);
 }
@@ -287,6 +290,7 @@ int run_cli(int argc, char** argv) {
   run_command->add_option("--exitcode", request.exitcode, "exit status when errors are found (0: keep the program's)")
       ->check(CLI::Range(0, 255));
   run_command->add_flag("-q,--quiet", request.quiet, "no text report on stderr");
+  run_command->add_flag("--profile", request.profile, "print each process's contention profile at its exit");
   run_command->add_option("--suppressions", request.suppressions, "a suppressions file (kind:pattern lines)");
   run_command->add_option("--baseline", request.baseline, "accept the findings of this baseline file; fail on new ones");
   run_command->add_option("command", request.command, "the command and its arguments, after --");

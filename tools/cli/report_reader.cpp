@@ -78,6 +78,33 @@ bool has_readable_evidence(const nlohmann::json& finding) {
 
 }  // namespace
 
+namespace {
+
+// Nanoseconds a profiled lock record says threads were blocked on it (0 when unreadable).
+uint64_t blocked_ns(const nlohmann::json& lock) {
+  uint64_t total = 0;
+  for (const char* timing : {"wait", "cond_wait"}) {
+    if (lock.contains(timing) && lock[timing].is_object() && lock[timing].contains("total_ns") &&
+        lock[timing]["total_ns"].is_number_unsigned()) {
+      total += lock[timing]["total_ns"].get<uint64_t>();
+    }
+  }
+  return total;
+}
+
+}  // namespace
+
+void ReportMerger::note_contention(const nlohmann::json& profile, long long pid, const std::string& program) {
+  if (!profile.contains("locks") || !profile["locks"].is_array()) return;
+  for (const nlohmann::json& lock : profile["locks"]) {
+    if (!lock.is_object() || !lock.contains("created_at") || !is_stack(lock["created_at"])) continue;
+    if (!set_.top_contention.is_null() && blocked_ns(lock) <= blocked_ns(set_.top_contention)) continue;
+    set_.top_contention = lock;
+    set_.top_contention_pid = pid;
+    set_.top_contention_program = program;
+  }
+}
+
 void ReportMerger::add(std::istream& input, const std::string& source) {
   ++set_.files;
   std::string text;
@@ -108,6 +135,10 @@ void ReportMerger::add(std::istream& input, const std::string& source) {
               "an end record without a count of \"errors\"");
       set_.errors += record["errors"].get<size_t>();
       unended_errors = 0;
+    }
+    if (type == "profile") {
+      note_contention(record, pid, program);
+      continue;
     }
     if (type != "finding") continue;
     for (const char* field : {"kind", "severity", "fingerprint", "message"}) {

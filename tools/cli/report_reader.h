@@ -38,6 +38,11 @@ struct ReportSet {
   // error-severity findings.
   size_t errors = 0;
   std::vector<std::string> warnings;  // one line each: input read past (a truncated last line)
+  // The profiled lock threads were blocked on longest (waiting for it or in condition waits
+  // with it), across every process's last `profile` record; null when none was profiled.
+  nlohmann::json top_contention;
+  long long top_contention_pid = 0;
+  std::string top_contention_program;
 };
 
 // Merges reports one stream (one file's content) at a time. Not thread-safe.
@@ -51,6 +56,7 @@ class ReportMerger {
   ReportSet take() { return std::move(set_); }
 
  private:
+  void note_contention(const nlohmann::json& profile, long long pid, const std::string& program);
   ReportSet set_;
   std::map<std::string, size_t> by_fingerprint_;
 };
