@@ -2,13 +2,15 @@
 # The benchmark suite of issue 6, one command and one table: each lock workload in <build>/bench/
 # natively and under lockwatch, ThreadSanitizer, Helgrind and DRD; memcached under memcaslap; the
 # bytes lockwatch spends per live lock. Every tool run is paired with a native run of the same
-# program and arguments made just before it, and ratios are taken pair by pair: on a shared 2-core
-# machine native multithreaded timings are bimodal, and only per-pair ratios are stable. A cell
-# is the median of its per-pair ratios and their min..max: trust a ratio only when that is narrow.
+# program made just before it (at the full size: TSan and valgrind run fewer iterations, compared
+# per operation), and ratios are taken pair by pair: on a shared 2-core machine native
+# multithreaded timings are bimodal, and only per-pair ratios are stable. A cell is the median of
+# its per-pair ratios and their min..max: trust a ratio only when that is narrow.
 """Benchmark liblockwatch.so against native runs and against TSan, Helgrind and DRD."""
 
 import argparse
 import json
+import shutil
 import statistics
 import sys
 import tempfile
@@ -45,12 +47,12 @@ class Workload:
 WORKLOADS = [
     Workload("uncontended", "1 uncontended: 1 thread, one mutex", 20_000_000, 2_000_000, 200_000),
     Workload("nested", "2 nested: 1 thread, A→B→C, unlock C,B,A", 5_000_000, 500_000, 50_000),
-    Workload("contended", "3 contended: 4 threads, one std::mutex", 4_000_000, 400_000, 100_000),
-    # lockwatch's cost per new pair grows with the graph (see README): this size keeps it to seconds.
-    Workload("many_locks", "4 many locks: 4 threads, 10,000 mutexes, random pairs", 20_000, 20_000, 1_000,
+    Workload("contended", "3 contended: 4 threads, one std::mutex", 4_000_000, 400_000, 50_000),
+    # lockwatch's cost per new pair grows with the graph (see README): this size keeps it under a second.
+    Workload("many_locks", "4 many locks: 4 threads, 10,000 mutexes, random pairs", 50_000, 50_000, 1_000,
              size=10_000),
     Workload("rwlock", "5 rwlock: 4 threads, 90% read / 10% write", 4_000_000, 400_000, 50_000),
-    Workload("condvar", "6 condvar: bounded queue, 2 producers, 2 consumers", 200_000, 100_000, 10_000),
+    Workload("condvar", "6 condvar: bounded queue, 2 producers, 2 consumers", 200_000, 100_000, 2_500),
 ]
 BYTES_PER_LOCK = Workload("many_locks", "bytes per live lock: many locks with 1,000,000 mutexes",
                           1_000_000, 0, 0, size=1_000_000)
@@ -70,7 +72,7 @@ def parse_args(argv):
                         help="the CMake build directory (default: %(default)s)")
     parser.add_argument("--lib", type=Path,
                         help="the preload library (default: <build-dir>/lib/liblockwatch.so)")
-    parser.add_argument("--reps", type=int, default=5, help="native/tool pairs per cell (default: %(default)s)")
+    parser.add_argument("--reps", type=int, default=7, help="native/tool pairs per cell (default: %(default)s)")
     parser.add_argument("--scale", type=float, default=1.0,
                         help="multiply every workload's iterations by this (default: %(default)s)")
     names = [workload.name for workload in WORKLOADS] + ["memcached", "bytes_per_lock"]
@@ -123,8 +125,8 @@ def measure_workload(workload, args, tools, all_runs):
             row["cells"][tool.name] = {"missing": tool.missing}
     for rep in range(args.reps):
         for name in list(pairs):
-            def run(tool_name, name=name):
-                return tool_runs.run_program(by_name[tool_name], program, workload.arguments(name, args.scale),
+            def run(tool_name):
+                return tool_runs.run_program(by_name[tool_name], program, workload.arguments(tool_name, args.scale),
                                              args.lib, args.build_dir / "bench" / "tsan")
             try:
                 pairs[name].append(run_pair(run, name, rep, all_runs, workload.name))
@@ -179,12 +181,16 @@ def measure_memcached(args, all_runs):
         return rows, True
     findings = sum(line.count('"type":"finding"') for path in report_dir.glob("*.jsonl")
                    for line in path.read_text().splitlines())
+    if findings:
+        print(f"benchmark.py: memcached under lockwatch reported {findings} findings: {report_dir}", file=sys.stderr)
+    else:
+        shutil.rmtree(report_dir)
     rows[0]["cells"]["native"] = {"ops_per_second": statistics.median(n["ops_per_second"] for n, _ in pairs),
                                   "maxrss_kib": statistics.median(n["maxrss_kib"] for n, _ in pairs)}
     rows[0]["cells"]["lockwatch"] = {
         "share": spread([lw["ops_per_second"] / n["ops_per_second"] for n, lw in pairs]),
         "maxrss_kib": statistics.median(lw["maxrss_kib"] for _, lw in pairs),
-        "findings": findings, "reports": str(report_dir)}
+        "findings": findings}
     timed = [(n, lw) for n, lw in pairs if n["p99_us"] and lw["p99_us"]]
     rows[1]["cells"]["native"] = {"p99_us": statistics.median(n["p99_us"] for n, _ in timed)} if timed else \
         {"error": "memcaslap printed no latency histogram"}
@@ -263,8 +269,8 @@ def table_line(cells):
 
 def print_header(args, tools):
     print(f"lockwatch = LD_PRELOAD={args.lib}; {args.reps} native/tool pair(s) per cell, sizes × {args.scale:g}")
-    print("cells: median of per-pair ratios tool/native ns per op (min..max); native runs the same program and"
-          " arguments just before each tool run")
+    print("cells: median of per-pair ratios tool/native ns per op (min..max); native runs the same program at the"
+          " full size just before each tool run")
     for tool in tools:
         if tool.missing:
             print(f"{tool.header}: n/a ({tool.missing})")
