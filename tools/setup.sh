@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs what lockwatch needs to build and test, from Debian packages only.
 # Used by the README's commands and by .ci/run; safe to run again (apt-get is idempotent).
+# valgrind, memcached and libmemcached-tools (memcaslap) are the benchmark's peers and server.
 set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build clang-14 python3
   libunwind-19-dev libspdlog-dev libfmt-dev doctest-dev
   libcli11-dev nlohmann-json3-dev libdw-dev sqlite3 git
+  valgrind memcached libmemcached-tools
 )
 
 missing=()

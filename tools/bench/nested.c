@@ -22,6 +22,6 @@ static void run(unsigned long long iterations) {
 }
 
 int main(int argc, char **argv) {
-  static const struct bench_workload workload = {"nested", 3, run};
+  static const struct bench_workload workload = {"nested", 3, run, 0, 0, 0};
   return bench_main(argc, argv, &workload);
 }

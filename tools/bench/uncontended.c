@@ -14,6 +14,6 @@ static void run(unsigned long long iterations) {
 }
 
 int main(int argc, char **argv) {
-  static const struct bench_workload workload = {"uncontended", 1, run};
+  static const struct bench_workload workload = {"uncontended", 1, run, 0, 0, 0};
   return bench_main(argc, argv, &workload);
 }
