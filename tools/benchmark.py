@@ -77,7 +77,7 @@ def parse_args(argv):
                         help="multiply every workload's iterations by this (default: %(default)s)")
     names = [workload.name for workload in WORKLOADS] + ["memcached", "bytes_per_lock"]
     parser.add_argument("--workloads", default=",".join(names), help="comma-separated subset of %(default)s")
-    parser.add_argument("--tools", default="lockwatch,tsan,helgrind,drd",
+    parser.add_argument("--tools", default="lockwatch,lockwatch_no_profile,tsan,helgrind,drd",
                         help="comma-separated subset of %(default)s (native always runs)")
     parser.add_argument("--memcached-seconds", type=int, default=MEMCACHED_SECONDS,
                         help="memcaslap run time per run (default: %(default)s)")
@@ -90,7 +90,8 @@ def parse_args(argv):
     if args.reps < 1 or args.scale <= 0 or args.memcached_seconds < 1:
         parser.error("--reps, --scale and --memcached-seconds must be positive")
     unknown = {name for name in args.workloads.split(",") if name} - set(names)
-    unknown |= {name for name in args.tools.split(",") if name} - {"lockwatch", "tsan", "helgrind", "drd"}
+    unknown |= {name for name in args.tools.split(",") if name} - {"lockwatch", "lockwatch_no_profile", "tsan", "helgrind",
+                                                                   "drd"}
     if unknown:
         parser.error(f"unknown workload or tool: {', '.join(sorted(unknown))}")
     args.lib = args.lib or args.build_dir / "lib" / "liblockwatch.so"

@@ -33,8 +33,10 @@ class Tool:
         env = {key: value for key, value in os.environ.items()
                if key not in ("LD_PRELOAD", "LOCKWATCH_OPTIONS", "TSAN_OPTIONS")}
         argv = [str(program), *map(str, arguments)]
-        if self.name == "lockwatch":
+        if self.name in ("lockwatch", "lockwatch_no_profile"):
             env["LD_PRELOAD"] = str(lib)
+            if self.name == "lockwatch_no_profile":
+                env["LOCKWATCH_OPTIONS"] = "profile=off"
         elif self.name == "tsan":
             argv[0] = str(tsan_dir / program.name)
             env["TSAN_OPTIONS"] = TSAN_OPTIONS
@@ -51,6 +53,7 @@ def find_tools(lib, tsan_dir):
     return [
         Tool("native", "native", None),
         Tool("lockwatch", "lockwatch", None if Path(lib).is_file() else f"{lib} not built"),
+        Tool("lockwatch_no_profile", "lockwatch profile=off", None if Path(lib).is_file() else f"{lib} not built"),
         Tool("tsan", "TSan", tsan),
         Tool("helgrind", "Helgrind", valgrind),
         Tool("drd", "DRD", valgrind),
