@@ -27,10 +27,11 @@ LockRecord* Detector::cache_profile_record(ThreadState& thread, const HeldLock& 
   LockInfo info{};
   const LockId lock = locks_.find(held.address);
   if (lock.valid() && locks_.info(lock, info) && info.first_use != kNoStack) created_at = info.first_use;
-  LockRecord* record = profile_.record(held.address, held.kind, created_at);
+  bool created = false;
+  LockRecord* record = profile_.record(held.address, held.kind, created_at, &created);
   if (record != nullptr) thread.profile.records[(held.address >> 4) % ThreadProfile::kRecordCacheEntries] = {held.address, record};
-  // A thread's first hold of a lock is timed: a lock taken rarely, and held long, is seen.
-  start_hold_sample(thread, held, 0);
+  // A lock's first hold is timed: a lock taken rarely, and held long, is seen.
+  if (created) start_hold_sample(thread, held, 0);
   return record;
 }
 

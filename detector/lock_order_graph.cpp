@@ -9,6 +9,7 @@ struct LockOrderGraph::Edge {
   LockId from;
   LockId to;
   uint8_t modes;
+  bool ordered;  // part of the acyclic subgraph the topological order keeps
   EdgeEvidence evidence;
   Edge* next_out;
   Edge* next_in;
@@ -37,7 +38,8 @@ LockOrderGraph::LockOrderGraph()
       nodes_(static_cast<Node*>(internal_reserve(LockRegistry::kCapacity * sizeof(Node)))),
       visit_epoch_(static_cast<uint32_t*>(internal_reserve(kStates * sizeof(uint32_t)))),
       parent_edge_(static_cast<Edge**>(internal_reserve(kStates * sizeof(Edge*)))),
-      parent_state_(static_cast<uint32_t*>(internal_reserve(kStates * sizeof(uint32_t)))) {}
+      parent_state_(static_cast<uint32_t*>(internal_reserve(kStates * sizeof(uint32_t)))),
+      order_visit_(static_cast<uint32_t*>(internal_reserve(LockRegistry::kCapacity * sizeof(uint32_t)))) {}
 
 LockOrderGraph::Edge* LockOrderGraph::erased() {
   static Edge tombstone{};
@@ -104,6 +106,7 @@ LockOrderGraph::AddResult LockOrderGraph::add_edge(LockId from, LockId to, const
   edge->from = from;
   edge->to = to;
   edge->modes = modes;
+  edge->ordered = false;  // not yet: keep_order() below must not walk it
   edge->evidence = evidence;
   edge->next_out = source->out;
   edge->next_in = target->in;
@@ -119,6 +122,12 @@ LockOrderGraph::AddResult LockOrderGraph::add_edge(LockId from, LockId to, const
   }
   live_edges_.fetch_add(1, std::memory_order_relaxed);
 
+  if (source->rank == 0) source->rank = ++next_rank_;
+  if (target->rank == 0) target->rank = ++next_rank_;
+  edge->ordered = keep_order(from.index(), to.index());
+  if (!edge->ordered) ++unordered_edges_;
+  // The whole graph acyclic, lock modes aside: no cycle at all, nothing to search.
+  if (unordered_edges_ == 0) return AddResult::added;
   if (!find_path(to, evidence.requested_mode, from, evidence.held_mode)) return AddResult::added;
   cycle.clear();
   cycle.push_back({from, to, evidence});
@@ -262,6 +271,7 @@ void LockOrderGraph::drop_edges_of(Node& node) {
     }
   };
   auto recycle = [this](Edge* edge) {
+    if (!edge->ordered) --unordered_edges_;
     erase_from_set(edge);
     live_edges_.fetch_sub(1, std::memory_order_relaxed);
     edge->next_out = free_edges_;
@@ -280,6 +290,60 @@ void LockOrderGraph::drop_edges_of(Node& node) {
   }
 }
 
+bool LockOrderGraph::keep_order(uint32_t source, uint32_t target) {
+  const uint32_t lower = nodes_[target].rank;
+  const uint32_t upper = nodes_[source].rank;
+  if (upper < lower) return true;  // the order has source before target already
+  if (++order_epoch_ == 0) {
+    std::fill_n(order_visit_, LockRegistry::kCapacity, 0u);
+    order_epoch_ = 1;
+  }
+  // Forward from target, among nodes ranked up to source's: reaching source is a cycle.
+  forward_.clear();
+  stack_.assign(1, target);
+  order_visit_[target] = order_epoch_;
+  while (!stack_.empty()) {
+    const uint32_t at = stack_.back();
+    stack_.pop_back();
+    forward_.push_back(at);
+    for (const Edge* edge = nodes_[at].out; edge != nullptr; edge = edge->next_out) {
+      const uint32_t next = edge->to.index();
+      if (!edge->ordered || order_visit_[next] == order_epoch_ || nodes_[next].rank > upper) continue;
+      if (next == source) return false;
+      order_visit_[next] = order_epoch_;
+      stack_.push_back(next);
+    }
+  }
+  // Backward from source, among nodes ranked from target's up.
+  backward_.clear();
+  stack_.assign(1, source);
+  order_visit_[source] = order_epoch_;
+  while (!stack_.empty()) {
+    const uint32_t at = stack_.back();
+    stack_.pop_back();
+    backward_.push_back(at);
+    for (const Edge* edge = nodes_[at].in; edge != nullptr; edge = edge->next_in) {
+      const uint32_t previous = edge->from.index();
+      if (!edge->ordered || order_visit_[previous] == order_epoch_ || nodes_[previous].rank < lower) continue;
+      order_visit_[previous] = order_epoch_;
+      stack_.push_back(previous);
+    }
+  }
+  // The backward set goes first, then the forward set, each in its old order, into the ranks
+  // both held (Pearce & Kelly).
+  auto by_rank = [this](uint32_t a, uint32_t b) { return nodes_[a].rank < nodes_[b].rank; };
+  std::sort(backward_.begin(), backward_.end(), by_rank);
+  std::sort(forward_.begin(), forward_.end(), by_rank);
+  ranks_.clear();
+  for (uint32_t node : backward_) ranks_.push_back(nodes_[node].rank);
+  for (uint32_t node : forward_) ranks_.push_back(nodes_[node].rank);
+  std::sort(ranks_.begin(), ranks_.end());
+  size_t next = 0;
+  for (uint32_t node : backward_) nodes_[node].rank = ranks_[next++];
+  for (uint32_t node : forward_) nodes_[node].rank = ranks_[next++];
+  return true;
+}
+
 void LockOrderGraph::erase_from_set(const Edge* edge) {
   size_t i = edge_hash(edge->from, edge->to, edge->modes) % kEdgeSetSlots;
   while (edge_set_[i].load(std::memory_order_relaxed) != edge) i = (i + 1) % kEdgeSetSlots;
@@ -293,9 +357,10 @@ void LockOrderGraph::erase_from_set(const Edge* edge) {
   }
 }
 
-bool LockOrderGraph::check_invariants() {
+bool LockOrderGraph::check_invariants() const {
   SpinLockGuard guard(lock_);
   size_t live = 0;
+  size_t unordered = 0;
   for (size_t i = 0; i < kEdgeSetSlots; ++i) {
     const Edge* edge = edge_set_[i].load(std::memory_order_relaxed);
     if (edge == nullptr || edge == erased()) continue;
@@ -304,9 +369,12 @@ bool LockOrderGraph::check_invariants() {
     bool listed = false;
     for (const Edge* e = source.out; e != nullptr; e = e->next_out) listed |= (e == edge);
     if (!listed) return false;
+    // The topological order holds for every ordered edge.
+    if (edge->ordered && source.rank >= nodes_[edge->to.index()].rank) return false;
+    unordered += edge->ordered ? 0 : 1;
     ++live;
   }
-  return live == live_edges_.load(std::memory_order_relaxed);
+  return live == live_edges_.load(std::memory_order_relaxed) && unordered == unordered_edges_;
 }
 
 }  // namespace lockwatch

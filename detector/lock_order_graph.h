@@ -7,6 +7,13 @@
 // a cycle counts only if every thread in it would wait for the next (readers of a
 // reader-preferring rwlock never wait for readers).
 //
+// A topological order of the graph (Pearce & Kelly's dynamic algorithm, as in Abseil's
+// graphcycles.cc) makes the cycle search rare: an edge that agrees with the order cannot close
+// a cycle, and one that does not is placed by reordering only the nodes ranked between its
+// ends; only when that finds a cycle (lock modes aside) does the BFS below run, and, while
+// such an edge lives, for every new edge (it may lie on any path). Programs with no inversion
+// never search, however large their graph.
+//
 // Threading: contains() is lock-free (an open-addressed set of immutable edge records,
 // published with release stores) so the steady state, where every edge is known, never takes
 // a lock. add_edge() and remove_lock() take the graph's SpinLock. Cycle search is a BFS from
@@ -83,8 +90,9 @@ class LockOrderGraph {
   // Thread-safe. Live edges.
   size_t edge_count() const { return live_edges_.load(std::memory_order_relaxed); }
 
-  // Thread-safe (takes the graph lock). For tests: adjacency and the edge set agree.
-  bool check_invariants();
+  // Thread-safe (takes the graph lock). For tests: adjacency and the edge set agree, and the
+  // topological order holds for every edge kept in it.
+  bool check_invariants() const;
 
   // fork(): see Detector::lock_for_fork.
   void lock_for_fork() { lock_.lock(); }
@@ -94,6 +102,7 @@ class LockOrderGraph {
   struct Edge;
   struct Node {
     uint32_t generation;
+    uint32_t rank;  // in the topological order; 0 until the node's first edge
     Edge* out;
     Edge* in;
   };
@@ -118,8 +127,12 @@ class LockOrderGraph {
   // find_path's walk passes a lock twice: see add_edge.
   bool find_simple_path(LockId start, LockMode start_requested, LockId target, LockMode target_held, Cycle& path);
   bool remember_cycle(const Cycle& cycle);
+  // Under lock_: keeps the topological order of the ordered edges with the new edge
+  // source -> target (node indexes) in it; false when that edge closes a cycle among them,
+  // lock modes aside (it then stays out of the order).
+  bool keep_order(uint32_t source, uint32_t target);
 
-  SpinLock lock_;
+  mutable SpinLock lock_;
   std::atomic<Edge*>* edge_set_;  // open-addressed by edge_hash; never shrinks
   Node* nodes_;                   // by LockId::index
   uint32_t* visit_epoch_;         // BFS marks, by state (LockId::index * 2 + mode)
@@ -132,6 +145,15 @@ class LockOrderGraph {
   Edge* free_edges_ = nullptr;    // recycled records, reused only as edges
   std::vector<uint64_t, InternalStlAllocator<uint64_t>> reported_cycles_;
   std::vector<uint32_t, InternalStlAllocator<uint32_t>> queue_;
+  // The topological order (keep_order): ranks in nodes_, marks and work lists.
+  uint32_t* order_visit_;
+  uint32_t order_epoch_ = 0;
+  uint32_t next_rank_ = 0;
+  size_t unordered_edges_ = 0;  // edges that close a cycle, lock modes aside
+  std::vector<uint32_t, InternalStlAllocator<uint32_t>> stack_;
+  std::vector<uint32_t, InternalStlAllocator<uint32_t>> forward_;
+  std::vector<uint32_t, InternalStlAllocator<uint32_t>> backward_;
+  std::vector<uint32_t, InternalStlAllocator<uint32_t>> ranks_;
 };
 
 }  // namespace lockwatch

@@ -1,10 +1,13 @@
 // Lock and site records of the contention profile; see lock_profile.h.
 #include "lock_profile.h"
 
+#include "internal_allocator.h"
+
 #include <sys/mman.h>
 #include <time.h>
 
 #include <algorithm>
+#include <cstring>
 #include <map>
 
 namespace lockwatch {
@@ -52,10 +55,12 @@ void count_hot_site(LockRecord& lock, StackId site) {
 LockHistograms* histograms_of(LockRecord& lock) {
   LockHistograms* histograms = lock.histograms.load(std::memory_order_acquire);
   if (histograms != nullptr) return histograms;
-  auto* fresh = map_table<LockHistograms>(1);  // zero-filled; rare: locks with timed events
-  if (fresh == nullptr) return nullptr;
+  void* block = internal_allocate(sizeof(LockHistograms));  // locks with timed events only
+  if (block == nullptr) return nullptr;
+  std::memset(block, 0, sizeof(LockHistograms));
+  auto* fresh = static_cast<LockHistograms*>(block);
   if (lock.histograms.compare_exchange_strong(histograms, fresh, std::memory_order_acq_rel)) return fresh;
-  munmap(fresh, sizeof(LockHistograms));
+  internal_free(block, sizeof(LockHistograms));
   return histograms;
 }
 
@@ -86,6 +91,7 @@ uint64_t LatencyHistogram::quantile(double fraction) const {
 }
 
 LockProfile::LockProfile() {
+  lock_index_ = map_table<LockSlot>(kLockSlots);
   locks_.slots = map_table<LockRecord>(kLockSlots);
   locks_.used = map_table<std::atomic<uint32_t>>(kLockSlots);
   sites_.slots = map_table<SiteRecord>(kSiteSlots);
@@ -93,26 +99,37 @@ LockProfile::LockProfile() {
 }
 
 LockProfile::~LockProfile() {
+  if (lock_index_ != nullptr) munmap(lock_index_, kLockSlots * sizeof(LockSlot));
   if (locks_.slots != nullptr) munmap(locks_.slots, kLockSlots * sizeof(LockRecord));
   if (locks_.used != nullptr) munmap(locks_.used, kLockSlots * sizeof(std::atomic<uint32_t>));
   if (sites_.slots != nullptr) munmap(sites_.slots, kSiteSlots * sizeof(SiteRecord));
   if (sites_.used != nullptr) munmap(sites_.used, kSiteSlots * sizeof(std::atomic<uint32_t>));
 }
 
-LockRecord* LockProfile::record(uintptr_t address, LockKind kind, StackId created_at) {
-  if (locks_.slots == nullptr || locks_.used == nullptr || address == 0) return nullptr;
+LockRecord* LockProfile::record(uintptr_t address, LockKind kind, StackId created_at, bool* created) {
+  if (lock_index_ == nullptr || locks_.slots == nullptr || locks_.used == nullptr || address == 0) return nullptr;
   for (size_t i = slot_of(address, kLockSlots), probes = 0; probes < 64; i = (i + 1) & (kLockSlots - 1), ++probes) {
-    LockRecord& slot = locks_.slots[i];
+    LockSlot& slot = lock_index_[i];
     uintptr_t seen = slot.address.load(std::memory_order_acquire);
-    if (seen == 0) {
-      slot.kind.store(static_cast<uint8_t>(kind), std::memory_order_relaxed);
-      slot.created_at.store(created_at, std::memory_order_relaxed);
-      if (slot.address.compare_exchange_strong(seen, address, std::memory_order_acq_rel)) {
-        locks_.note_used(i);
-        return &slot;
-      }
+    if (seen == 0 && slot.address.compare_exchange_strong(seen, address, std::memory_order_acq_rel)) {
+      // Records are handed out in order, so the ones in use are dense in memory.
+      const uint32_t number = next_record_.fetch_add(1, std::memory_order_relaxed);
+      if (number >= kLockSlots) break;
+      LockRecord& record = locks_.slots[number];
+      record.kind.store(static_cast<uint8_t>(kind), std::memory_order_relaxed);
+      record.created_at.store(created_at, std::memory_order_relaxed);
+      record.address.store(address, std::memory_order_release);
+      slot.record.store(number + 1, std::memory_order_release);
+      locks_.note_used(number);
+      if (created != nullptr) *created = true;
+      return &record;
     }
-    if (seen == address) return &slot;
+    if (seen == address) {
+      // Its creator may still be filling it in: a few instructions.
+      uint32_t number = slot.record.load(std::memory_order_acquire);
+      while (number == 0) number = slot.record.load(std::memory_order_acquire);
+      return &locks_.slots[number - 1];
+    }
   }
   dropped_locks_.fetch_add(1, std::memory_order_relaxed);
   return nullptr;

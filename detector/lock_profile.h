@@ -13,8 +13,9 @@
 // around contended acquisitions only (the lock's memory showed it taken), and around the holds
 // that follow them, each thread's first hold of each lock (its record was not at hand), and
 // one hold in `profile_sample` other acquisitions per thread.
-// Limits: 2^20 lock records and 2^16 site records; past that, locks or sites go unprofiled
-// (counted). A lock destroyed and another created at the same address share a record.
+// Limits: 2^20 lock records (128 bytes each, dense in creation order) and 2^16 site records;
+// past that, locks or sites go unprofiled (counted). A lock destroyed and another created at
+// the same address share a record.
 #pragma once
 
 #include <atomic>
@@ -148,9 +149,9 @@ class LockProfile {
   LockProfile(const LockProfile&) = delete;
   LockProfile& operator=(const LockProfile&) = delete;
 
-  // The record of the lock at `address`, created (with `kind` and `created_at`) when new;
-  // null when the table is full. Thread-safe, lock-free.
-  LockRecord* record(uintptr_t address, LockKind kind, StackId created_at);
+  // The record of the lock at `address`, created (with `kind` and `created_at`, and
+  // `*created` set) when new; null when the table is full. Thread-safe, lock-free.
+  LockRecord* record(uintptr_t address, LockKind kind, StackId created_at, bool* created = nullptr);
   // The record of `site`, created when new; null when full. Thread-safe, lock-free.
   SiteRecord* site_record(StackId site);
 
@@ -191,6 +192,13 @@ class LockProfile {
       }
     }
   };
+  // Lock records are dense, in order of creation; an index by address points at them.
+  struct LockSlot {
+    std::atomic<uintptr_t> address;
+    std::atomic<uint32_t> record;  // its number + 1; 0 while being created
+  };
+  LockSlot* lock_index_ = nullptr;
+  std::atomic<uint32_t> next_record_{0};
   Table<LockRecord> locks_;
   Table<SiteRecord> sites_;
   std::atomic<size_t> dropped_locks_{0};
