@@ -90,12 +90,22 @@ uint64_t LatencyHistogram::quantile(double fraction) const {
   return (uint64_t{2} << (kBuckets - 1)) - 1;
 }
 
-LockProfile::LockProfile() {
-  lock_index_ = map_table<LockSlot>(kLockSlots);
-  locks_.slots = map_table<LockRecord>(kLockSlots);
-  locks_.used = map_table<std::atomic<uint32_t>>(kLockSlots);
-  sites_.slots = map_table<SiteRecord>(kSiteSlots);
-  sites_.used = map_table<std::atomic<uint32_t>>(kSiteSlots);
+LockProfile::LockProfile() = default;
+
+bool LockProfile::mapped() {
+  if (ready_.load(std::memory_order_acquire)) return true;
+  SpinLockGuard guard(map_lock_);
+  if (!ready_.load(std::memory_order_relaxed) && !failed_) {
+    lock_index_ = map_table<LockSlot>(kLockSlots);
+    locks_.slots = map_table<LockRecord>(kLockSlots);
+    locks_.used = map_table<std::atomic<uint32_t>>(kLockSlots);
+    sites_.slots = map_table<SiteRecord>(kSiteSlots);
+    sites_.used = map_table<std::atomic<uint32_t>>(kSiteSlots);
+    failed_ = lock_index_ == nullptr || locks_.slots == nullptr || locks_.used == nullptr || sites_.slots == nullptr ||
+              sites_.used == nullptr;
+    if (!failed_) ready_.store(true, std::memory_order_release);
+  }
+  return ready_.load(std::memory_order_relaxed);
 }
 
 LockProfile::~LockProfile() {
@@ -107,7 +117,7 @@ LockProfile::~LockProfile() {
 }
 
 LockRecord* LockProfile::record(uintptr_t address, LockKind kind, StackId created_at, bool* created) {
-  if (lock_index_ == nullptr || locks_.slots == nullptr || locks_.used == nullptr || address == 0) return nullptr;
+  if (address == 0 || !mapped()) return nullptr;
   for (size_t i = slot_of(address, kLockSlots), probes = 0; probes < 64; i = (i + 1) & (kLockSlots - 1), ++probes) {
     LockSlot& slot = lock_index_[i];
     uintptr_t seen = slot.address.load(std::memory_order_acquire);
@@ -136,7 +146,7 @@ LockRecord* LockProfile::record(uintptr_t address, LockKind kind, StackId create
 }
 
 SiteRecord* LockProfile::site_record(StackId site) {
-  if (sites_.slots == nullptr || sites_.used == nullptr || site == kNoStack) return nullptr;
+  if (site == kNoStack || !mapped()) return nullptr;
   for (size_t i = slot_of(site, kSiteSlots), probes = 0; probes < 64; i = (i + 1) & (kSiteSlots - 1), ++probes) {
     SiteRecord& slot = sites_.slots[i];
     StackId seen = slot.site.load(std::memory_order_acquire);

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "lock_registry.h"
+#include "spin_lock.h"
 #include "stack_depot.h"
 
 namespace lockwatch {
@@ -197,6 +198,12 @@ class LockProfile {
     std::atomic<uintptr_t> address;
     std::atomic<uint32_t> record;  // its number + 1; 0 while being created
   };
+  // The tables are mapped at the first record: a process (or a test's Detector) that profiles
+  // nothing reserves nothing.
+  bool mapped();
+  SpinLock map_lock_;
+  std::atomic<bool> ready_{false};
+  bool failed_ = false;  // under map_lock_
   LockSlot* lock_index_ = nullptr;
   std::atomic<uint32_t> next_record_{0};
   Table<LockRecord> locks_;
