@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <type_traits>
 #include <nlohmann/json.hpp>
 
 #include "report/json_records.h"
@@ -17,8 +18,11 @@ uint64_t mean(uint64_t total, uint64_t count) {
   return count == 0 ? 0 : total / count;
 }
 
-// The sort key of the profile_sort option; hold sorts by the estimated total hold time.
-uint64_t lock_key(const LockProfileRow& row, ProfileSort sort) {
+// The sort key of the profile_sort option, for a lock's row or a site's; hold sorts by the
+// estimated total hold time, wait by the time threads were blocked (a lock's includes its
+// condition waits).
+template <typename Row>
+uint64_t sort_key(const Row& row, ProfileSort sort) {
   switch (sort) {
     case ProfileSort::contended: return row.contended;
     case ProfileSort::hold: return mean(row.hold_total_ns, row.hold_samples) * row.acquisitions;
@@ -26,17 +30,7 @@ uint64_t lock_key(const LockProfileRow& row, ProfileSort sort) {
     case ProfileSort::owner_changes: return row.owner_changes;
     case ProfileSort::wait: break;
   }
-  return row.blocked_ns();
-}
-
-uint64_t site_key(const SiteProfileRow& row, ProfileSort sort) {
-  switch (sort) {
-    case ProfileSort::contended: return row.contended;
-    case ProfileSort::hold: return mean(row.hold_total_ns, row.hold_samples) * row.acquisitions;
-    case ProfileSort::acquisitions: return row.acquisitions;
-    case ProfileSort::owner_changes: return row.owner_changes;
-    case ProfileSort::wait: break;
-  }
+  if constexpr (std::is_same_v<Row, LockProfileRow>) return row.blocked_ns();
   return row.wait_total_ns;
 }
 
@@ -117,7 +111,7 @@ std::vector<StackId> profile_stacks(const ProfileSnapshot& profile) {
 
 std::string profile_record(const ProfileSnapshot& profile, const ResolvedStacks& stacks, const Options& options) {
   json locks = json::array();
-  for (const LockProfileRow* row : sorted(profile.locks, [&](const LockProfileRow& r) { return lock_key(r, options.profile_sort); })) {
+  for (const LockProfileRow* row : sorted(profile.locks, [&](const LockProfileRow& r) { return sort_key(r, options.profile_sort); })) {
     json hot = json::array();
     for (StackId site : row->hot_sites) {
       if (site != kNoStack) hot.push_back(frames_json(stacks.frames(site)));
@@ -138,7 +132,7 @@ std::string profile_record(const ProfileSnapshot& profile, const ResolvedStacks&
                      {"hot_sites", std::move(hot)}});
   }
   json sites = json::array();
-  for (const SiteProfileRow* row : sorted(profile.sites, [&](const SiteProfileRow& r) { return site_key(r, options.profile_sort); })) {
+  for (const SiteProfileRow* row : sorted(profile.sites, [&](const SiteProfileRow& r) { return sort_key(r, options.profile_sort); })) {
     sites.push_back({{"site", frames_json(stacks.frames(row->site))},
                      {"acquisitions", row->acquisitions},
                      {"contended", row->contended},
@@ -160,8 +154,8 @@ std::string profile_record(const ProfileSnapshot& profile, const ResolvedStacks&
 
 std::string profile_text(const ProfileSnapshot& profile, const ResolvedStacks& stacks, const Options& options,
                          pid_t pid) {
-  const auto locks = sorted(profile.locks, [&](const LockProfileRow& r) { return lock_key(r, options.profile_sort); });
-  const auto sites = sorted(profile.sites, [&](const SiteProfileRow& r) { return site_key(r, options.profile_sort); });
+  const auto locks = sorted(profile.locks, [&](const LockProfileRow& r) { return sort_key(r, options.profile_sort); });
+  const auto sites = sorted(profile.sites, [&](const SiteProfileRow& r) { return sort_key(r, options.profile_sort); });
   const size_t lock_rows = std::min<size_t>(locks.size(), options.profile_top);
   const size_t site_rows = std::min<size_t>(sites.size(), options.profile_top);
   std::string out = fmt::format(

@@ -9,17 +9,11 @@
 #include <vector>
 
 #include "internal_allocator.h"
+#include "recording_sink.h"
 
 using namespace lockwatch;
 
 namespace {
-
-struct RecordingSink : FindingSink {
-  std::vector<Finding> findings;
-  void report(const Finding& finding) override { findings.push_back(finding); }
-  void report_dump(const std::vector<FindingThreadDump>&) override {}
-  void report_long_hold_end(const Finding&, uint64_t) override {}
-};
 
 struct ThreadStateDeleter {
   void operator()(ThreadState* state) const { internal_free(state, sizeof(ThreadState)); }

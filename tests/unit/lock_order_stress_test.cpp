@@ -20,6 +20,7 @@
 
 #include "detector.h"
 #include "internal_allocator.h"
+#include "recording_sink.h"
 
 using namespace lockwatch;
 
@@ -130,13 +131,6 @@ constexpr std::array<RequestFunction, kSites> request_functions(std::index_seque
   return {&request_from<S>...};
 }
 constexpr std::array<RequestFunction, kSites> kRequestFrom = request_functions(std::make_index_sequence<kSites>());
-
-struct RecordingSink : FindingSink {
-  std::vector<Finding> findings;
-  void report(const Finding& finding) override { findings.push_back(finding); }
-  void report_dump(const std::vector<FindingThreadDump>&) override {}
-  void report_long_hold_end(const Finding&, uint64_t) override {}
-};
 
 struct ThreadStateDeleter {
   void operator()(ThreadState* state) const { internal_free(state, sizeof(ThreadState)); }

@@ -8,6 +8,7 @@
 
 #include "detector.h"
 #include "internal_allocator.h"
+#include "recording_sink.h"
 #include "report/profile_report.h"
 
 using namespace lockwatch;
@@ -42,11 +43,7 @@ TEST_CASE("one record per lock address, with waits, holds and their maxima") {
 
 TEST_CASE("the detector counts acquisitions, reads and owner changes per lock, and per site") {
   Options options;
-  struct Sink : FindingSink {
-    void report(const Finding&) override {}
-    void report_dump(const std::vector<FindingThreadDump>&) override {}
-    void report_long_hold_end(const Finding&, uint64_t) override {}
-  } sink;
+  RecordingSink sink;
   Detector detector(options, sink);
   auto* t1 = static_cast<ThreadState*>(internal_allocate(sizeof(ThreadState)));
   auto* t2 = static_cast<ThreadState*>(internal_allocate(sizeof(ThreadState)));

@@ -9,24 +9,12 @@
 #include <vector>
 
 #include "internal_allocator.h"
+#include "recording_sink.h"
 
 using namespace lockwatch;
 
 namespace {
 
-struct Recording : FindingSink {
-  std::vector<Finding> findings;
-  std::vector<uint64_t> hold_ends;
-  size_t dumps = 0;
-  void report(const Finding& finding) override { findings.push_back(finding); }
-  void report_dump(const std::vector<FindingThreadDump>&) override { ++dumps; }
-  void report_long_hold_end(const Finding&, uint64_t held_ms) override { hold_ends.push_back(held_ms); }
-  size_t count(const std::string& kind) const {
-    size_t n = 0;
-    for (const Finding& finding : findings) n += finding.kind == kind;
-    return n;
-  }
-};
 
 struct FakeSampler : ThreadSampler {
   size_t threads = 0;
@@ -38,7 +26,7 @@ struct FakeSampler : ThreadSampler {
 
 struct Harness {
   Options options;
-  Recording sink;
+  RecordingSink sink;
   Detector detector{options, sink};
   FakeSampler sampler;
   std::vector<ThreadState*> states;
