@@ -176,7 +176,9 @@ void LockProfile::add_hold(LockRecord& lock, StackId site, uint64_t hold_ns) {
   add(lock.hold_samples, 1);
   add(lock.hold_total_ns, hold_ns);
   raise_max(lock.hold_max_ns, hold_ns);
-  if (LockHistograms* histograms = histograms_of(lock)) histograms->hold.add(hold_ns);
+  // Histograms belong to contended locks (add_wait makes them): a million locks each timed once
+  // must not cost a million histograms.
+  if (LockHistograms* histograms = lock.histograms.load(std::memory_order_acquire)) histograms->hold.add(hold_ns);
   count_hot_site(lock, site);
   if (SiteRecord* record = site_record(site)) {
     add(record->hold_samples, 1);

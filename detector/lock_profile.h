@@ -64,7 +64,7 @@ struct alignas(64) LockRecord {
   std::atomic<uint32_t> cond_wakeups;
   std::atomic<uint64_t> cond_wait_total_ns;  // in condition waits that released it
   std::atomic<uint64_t> cond_wait_max_ns;
-  std::atomic<LockHistograms*> histograms;  // on its first timed event
+  std::atomic<LockHistograms*> histograms;  // from its first contended acquisition on
   // The sites seen most in its timed events (contended acquisitions, sampled holds).
   std::atomic<StackId> hot_sites[2];
   std::atomic<uint32_t> hot_counts[2];
