@@ -159,32 +159,32 @@ SiteRecord* LockProfile::site_record(StackId site) {
   return nullptr;
 }
 
+void TimedCounters::add_wait(uint64_t wait_ns) {
+  add(contended, 1);
+  add(wait_total_ns, wait_ns);
+  raise_max(wait_max_ns, wait_ns);
+}
+
+void TimedCounters::add_hold(uint64_t hold_ns) {
+  add(hold_samples, 1);
+  add(hold_total_ns, hold_ns);
+  raise_max(hold_max_ns, hold_ns);
+}
+
 void LockProfile::add_wait(LockRecord& lock, StackId site, uint64_t wait_ns) {
-  add(lock.contended, 1);
-  add(lock.wait_total_ns, wait_ns);
-  raise_max(lock.wait_max_ns, wait_ns);
+  lock.timed.add_wait(wait_ns);
   if (LockHistograms* histograms = histograms_of(lock)) histograms->wait.add(wait_ns);
   count_hot_site(lock, site);
-  if (SiteRecord* record = site_record(site)) {
-    add(record->contended, 1);
-    add(record->wait_total_ns, wait_ns);
-    raise_max(record->wait_max_ns, wait_ns);
-  }
+  if (SiteRecord* record = site_record(site)) record->timed.add_wait(wait_ns);
 }
 
 void LockProfile::add_hold(LockRecord& lock, StackId site, uint64_t hold_ns) {
-  add(lock.hold_samples, 1);
-  add(lock.hold_total_ns, hold_ns);
-  raise_max(lock.hold_max_ns, hold_ns);
+  lock.timed.add_hold(hold_ns);
   // Histograms belong to contended locks (add_wait makes them): a million locks each timed once
   // must not cost a million histograms.
   if (LockHistograms* histograms = lock.histograms.load(std::memory_order_acquire)) histograms->hold.add(hold_ns);
   count_hot_site(lock, site);
-  if (SiteRecord* record = site_record(site)) {
-    add(record->hold_samples, 1);
-    add(record->hold_total_ns, hold_ns);
-    raise_max(record->hold_max_ns, hold_ns);
-  }
+  if (SiteRecord* record = site_record(site)) record->timed.add_hold(hold_ns);
 }
 
 void LockProfile::add_cond_wait(LockRecord& lock, uint64_t wait_ns) {
@@ -206,7 +206,7 @@ std::vector<LockProfileRow> LockProfile::lock_rows(uint64_t min_contended) const
   std::vector<LockProfileRow> rows;
   locks_.for_each_used([&](const LockRecord& lock) {
     const uintptr_t address = lock.address.load(std::memory_order_acquire);
-    if (address == 0 || (lock.contended.load(std::memory_order_relaxed) < min_contended &&
+    if (address == 0 || (lock.timed.contended.load(std::memory_order_relaxed) < min_contended &&
                          lock.cond_waits.load(std::memory_order_relaxed) < min_contended)) {
       return;
     }
@@ -217,12 +217,7 @@ std::vector<LockProfileRow> LockProfile::lock_rows(uint64_t min_contended) const
     row.acquisitions = lock.acquisitions.load(std::memory_order_relaxed);
     row.reads = lock.reads.load(std::memory_order_relaxed);
     row.owner_changes = lock.owner_changes.load(std::memory_order_relaxed);
-    row.contended = lock.contended.load(std::memory_order_relaxed);
-    row.wait_total_ns = lock.wait_total_ns.load(std::memory_order_relaxed);
-    row.wait_max_ns = lock.wait_max_ns.load(std::memory_order_relaxed);
-    row.hold_samples = lock.hold_samples.load(std::memory_order_relaxed);
-    row.hold_total_ns = lock.hold_total_ns.load(std::memory_order_relaxed);
-    row.hold_max_ns = lock.hold_max_ns.load(std::memory_order_relaxed);
+    lock.timed.copy_to(row);
     row.cond_waits = lock.cond_waits.load(std::memory_order_relaxed);
     row.cond_wakeups = lock.cond_wakeups.load(std::memory_order_relaxed);
     row.cond_wait_total_ns = lock.cond_wait_total_ns.load(std::memory_order_relaxed);
@@ -248,15 +243,11 @@ std::vector<SiteProfileRow> LockProfile::site_rows(const std::vector<ThreadProfi
   sites_.for_each_used([&](const SiteRecord& site) {
     const StackId id = site.site.load(std::memory_order_acquire);
     if (id != kNoStack) {
-      rows[id] = {id,
-                  site.acquisitions.load(std::memory_order_relaxed),
-                  site.owner_changes.load(std::memory_order_relaxed),
-                  site.contended.load(std::memory_order_relaxed),
-                  site.wait_total_ns.load(std::memory_order_relaxed),
-                  site.wait_max_ns.load(std::memory_order_relaxed),
-                  site.hold_samples.load(std::memory_order_relaxed),
-                  site.hold_total_ns.load(std::memory_order_relaxed),
-                  site.hold_max_ns.load(std::memory_order_relaxed)};
+      SiteProfileRow& row = rows[id];
+      row.site = id;
+      row.acquisitions = site.acquisitions.load(std::memory_order_relaxed);
+      row.owner_changes = site.owner_changes.load(std::memory_order_relaxed);
+      site.timed.copy_to(row);
     }
   });
   for (const ThreadProfile::SiteCount* entry : live) {

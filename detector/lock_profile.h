@@ -45,6 +45,30 @@ struct LockHistograms {
   LatencyHistogram hold;
 };
 
+// The timed events of a lock or a site: contended acquisitions with their waits, and the
+// holds that were timed. Atomic adds: they come from any thread, on slow paths only.
+struct TimedCounters {
+  std::atomic<uint64_t> contended;
+  std::atomic<uint64_t> wait_total_ns;
+  std::atomic<uint64_t> wait_max_ns;
+  std::atomic<uint64_t> hold_samples;
+  std::atomic<uint64_t> hold_total_ns;
+  std::atomic<uint64_t> hold_max_ns;
+
+  void add_wait(uint64_t wait_ns);
+  void add_hold(uint64_t hold_ns);
+  // Copies them into a report row (LockProfileRow or SiteProfileRow).
+  template <typename Row>
+  void copy_to(Row& row) const {
+    row.contended = contended.load(std::memory_order_relaxed);
+    row.wait_total_ns = wait_total_ns.load(std::memory_order_relaxed);
+    row.wait_max_ns = wait_max_ns.load(std::memory_order_relaxed);
+    row.hold_samples = hold_samples.load(std::memory_order_relaxed);
+    row.hold_total_ns = hold_total_ns.load(std::memory_order_relaxed);
+    row.hold_max_ns = hold_max_ns.load(std::memory_order_relaxed);
+  }
+};
+
 // What is known of one lock. Exclusive updates hold the lock; read ones are atomic adds.
 struct alignas(64) LockRecord {
   std::atomic<uintptr_t> address;  // 0: a free slot
@@ -54,12 +78,7 @@ struct alignas(64) LockRecord {
   std::atomic<uint64_t> acquisitions;  // every mode
   std::atomic<uint64_t> reads;
   std::atomic<uint64_t> owner_changes;
-  std::atomic<uint64_t> contended;
-  std::atomic<uint64_t> wait_total_ns;
-  std::atomic<uint64_t> wait_max_ns;
-  std::atomic<uint64_t> hold_samples;
-  std::atomic<uint64_t> hold_total_ns;
-  std::atomic<uint64_t> hold_max_ns;
+  TimedCounters timed;
   std::atomic<uint32_t> cond_waits;
   std::atomic<uint32_t> cond_wakeups;
   std::atomic<uint64_t> cond_wait_total_ns;  // in condition waits that released it
@@ -75,12 +94,7 @@ struct SiteRecord {
   std::atomic<StackId> site;  // kNoStack: a free slot
   std::atomic<uint64_t> acquisitions;
   std::atomic<uint64_t> owner_changes;
-  std::atomic<uint64_t> contended;
-  std::atomic<uint64_t> wait_total_ns;
-  std::atomic<uint64_t> wait_max_ns;
-  std::atomic<uint64_t> hold_samples;
-  std::atomic<uint64_t> hold_total_ns;
-  std::atomic<uint64_t> hold_max_ns;
+  TimedCounters timed;
 };
 
 // One thread's side of the profile: plain data in its ThreadState, touched by it alone

@@ -110,16 +110,23 @@ bool read_proc_file(const char* path, char* buffer, size_t size) {
   return true;
 }
 
-// Whether the thread blocks `signal`, from the SigBlk line of its status.
+// A signal mask line of a /proc status file (`key` is "SigBlk:", "SigCgt:"); false when it
+// cannot be read.
+bool status_mask(const char* path, const char* key, unsigned long long& mask) {
+  char status[4096];
+  if (!read_proc_file(path, status, sizeof status)) return false;
+  const char* line = strstr(status, key);
+  if (line == nullptr) return false;
+  mask = strtoull(line + strlen(key), nullptr, 16);
+  return true;
+}
+
+// Whether the thread blocks `signal` (when unknown: yes, it is not signalled).
 bool thread_blocks(pid_t tid, int signal) {
   char path[64];
-  char status[4096];
   snprintf(path, sizeof path, "/proc/self/task/%d/status", tid);
-  if (!read_proc_file(path, status, sizeof status)) return true;
-  const char* line = strstr(status, "SigBlk:");
-  if (line == nullptr) return true;
-  const unsigned long long mask = strtoull(line + 7, nullptr, 16);
-  return ((mask >> (signal - 1)) & 1) != 0;
+  unsigned long long blocked = 0;
+  return !status_mask(path, "SigBlk:", blocked) || ((blocked >> (signal - 1)) & 1) != 0;
 }
 
 bool handler_still_ours(int signal) {
@@ -338,11 +345,8 @@ CurrentStack SignalSampler::sample_by_signal(pid_t tid, int signal, StackDepot& 
 }
 
 bool SignalSampler::program_handles_signals() {
-  char status[4096];
-  if (!read_proc_file("/proc/self/status", status, sizeof status)) return true;
-  const char* line = strstr(status, "SigCgt:");
-  if (line == nullptr) return true;
-  unsigned long long caught = strtoull(line + 7, nullptr, 16);
+  unsigned long long caught = 0;
+  if (!status_mask("/proc/self/status", "SigCgt:", caught)) return true;
   const int signal = installed_signal.load(std::memory_order_acquire);
   if (signal != 0) caught &= ~(1ull << (signal - 1));
   caught &= ~((1ull << 31) | (1ull << 32));  // 32 and 33: glibc's own (thread cancellation, setxid)
