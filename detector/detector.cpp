@@ -268,6 +268,11 @@ void Detector::on_lock_destroyed(ThreadState& thread, uintptr_t address, CallSit
   destroyed_.remember({address, thread.number, thread.tid, thread.sites.stack_for(site, stack_depth_, stacks_)});
 }
 
+void Detector::on_memory_released(uintptr_t begin, uintptr_t end) {
+  InsideLockwatch inside;
+  locks_.remove_range(begin, end, [this](LockId id) { graph_.remove_lock(id); });
+}
+
 void Detector::on_cond_wait_begin(ThreadState& thread, uintptr_t condvar, uintptr_t mutex, LockKind mutex_kind,
                                   bool holds_mutex, CallSite site) {
   InsideLockwatch inside;

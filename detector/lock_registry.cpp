@@ -53,6 +53,7 @@ LockId LockRegistry::find_or_insert(uintptr_t address, LockKind kind, StackId fi
   if (generation == 0) generation = 1;
   slot.generation.store(generation, std::memory_order_release);
   slot.address.store(address, std::memory_order_release);
+  filter_.add(address);
   live_.fetch_add(1, std::memory_order_relaxed);
   return {static_cast<uint32_t>(reusable), generation};
 }
@@ -67,6 +68,7 @@ LockId LockRegistry::remove(uintptr_t address) {
       uint32_t next = id.generation() + 1;
       slots_[i].generation.store(next == 0 ? 1 : next, std::memory_order_release);
       slots_[i].address.store(kTombstone, std::memory_order_release);
+      filter_.remove(address);
       live_.fetch_sub(1, std::memory_order_relaxed);
       // A tombstone that ends its probe chain guards nothing: clear it, and those before it,
       // so that churn of short-lived locks never fills the table with tombstones.

@@ -6,12 +6,15 @@
 // reserved lazily: untouched pages cost nothing). Lookups are lock-free; inserts and removals
 // take a SpinLock; a removal leaves a tombstone only where a probe chain continues past it.
 // Past ~70% load new locks are not tracked (lookup returns an invalid id).
+// A LockAddressFilter beside the table answers "may this memory hold a tracked lock?" for
+// memory being freed, so that locks that die without a destroy call are forgotten too.
 #pragma once
 
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
 
+#include "lock_address_filter.h"
 #include "spin_lock.h"
 #include "stack_depot.h"
 
@@ -94,6 +97,31 @@ class LockRegistry {
   // Thread-safe. Forgets the lock at `address` (it was destroyed or re-initialised); returns
   // the id it had, or an invalid id when it was not tracked.
   LockId remove(uintptr_t address);
+  // Thread-safe. Whether [begin, end) may hold a tracked lock (a few loads; see
+  // LockAddressFilter). When true, remove_range gives the precise answer.
+  bool may_hold_locks(uintptr_t begin, uintptr_t end) const { return filter_.may_hold(begin, end); }
+  // Thread-safe. Forgets every lock in [begin, end) (memory freed with the locks in it),
+  // calling `on_removed(id)` with the id each had. Locks are looked for at every 4-byte
+  // boundary (the alignment of the smallest lock, a spinlock) of the granules the filter
+  // cannot clear; a range larger than the table is scanned slot by slot instead.
+  template <typename OnRemoved>
+  void remove_range(uintptr_t begin, uintptr_t end, OnRemoved&& on_removed) {
+    constexpr uintptr_t kGranule = uintptr_t{1} << LockAddressFilter::kGranuleShift;
+    if ((end - begin) / kLockAlignment > kCapacity) {
+      for (size_t i = 0; i < kCapacity; ++i) {
+        const uintptr_t address = slots_[i].address.load(std::memory_order_acquire);
+        if (address >= begin && address < end) remove_one(address, on_removed);
+      }
+      return;
+    }
+    for (uintptr_t granule = begin & ~(kGranule - 1); granule < end; granule += kGranule) {
+      if (!filter_.may_hold(granule)) continue;
+      const uintptr_t first = granule < begin ? (begin + kLockAlignment - 1) & ~(kLockAlignment - 1) : granule;
+      for (uintptr_t address = first; address < granule + kGranule && address < end; address += kLockAlignment) {
+        if (find(address).valid()) remove_one(address, on_removed);
+      }
+    }
+  }
   // Thread-safe. What is known about `id`; false when `id` is stale (the lock is gone).
   bool info(LockId id, LockInfo& out) const;
   // Thread-safe. Locks tracked now.
@@ -112,12 +140,19 @@ class LockRegistry {
     StackId first_use;
   };
   static constexpr uintptr_t kTombstone = 1;
+  static constexpr uintptr_t kLockAlignment = 4;
+
+  template <typename OnRemoved>
+  void remove_one(uintptr_t address, OnRemoved& on_removed) {
+    if (const LockId id = remove(address); id.valid()) on_removed(id);
+  }
 
   // Fibonacci hashing: one multiply spreads the (aligned) addresses over the table.
   static size_t home_slot(uintptr_t address) { return (address * 0x9e3779b97f4a7c15ull) >> (64 - kCapacityBits); }
 
   SpinLock insert_lock_;
   Slot* slots_;
+  LockAddressFilter filter_;
   std::atomic<size_t> live_{0};
 };
 

@@ -117,6 +117,22 @@ TEST_CASE("a destroyed lock's address reused in the opposite order is no inversi
   CHECK(h.sink.findings.empty());
 }
 
+TEST_CASE("a lock freed with its memory is forgotten; its address reused in the opposite order is no inversion") {
+  Harness h;
+  auto t1 = h.thread(1);
+  h.lock(*t1, A);
+  h.lock(*t1, B);
+  h.unlock(*t1, B);
+  h.unlock(*t1, A);
+  CHECK(h.detector.may_hold_locks(A, A + 1));
+  h.detector.on_memory_released(A - 16, A + 40);  // an object with the lock inside it
+  CHECK_FALSE(h.detector.locks().find(A).valid());
+  CHECK(h.detector.locks().find(B).valid());
+  h.lock(*t1, B);
+  h.lock(*t1, A);
+  CHECK(h.sink.findings.empty());
+}
+
 TEST_CASE("unlocking out of order keeps the held set right") {
   Harness h;
   auto t1 = h.thread(1);
