@@ -1,12 +1,15 @@
 // AcquisitionSiteCache: a thread's memory of the stacks it acquired locks from.
 // Every acquisition needs its full stack as evidence (a later edge may name this lock as the
-// held one), but unwinding costs microseconds. So each thread remembers, per call site (return
-// address + caller stack pointer), the stack last unwound there, and before reusing it checks
-// the return addresses stored in the next kVerifiedFrames frames of the live stack: the same
-// call path reads back the same words; a different caller at the same depth does not, and is
-// unwound afresh (x86-64; elsewhere the call site alone is trusted). Frames beyond the
-// verified ones are assumed unchanged. Plain data: lives in a thread's own state, touched
-// only by that thread.
+// held one), but unwinding costs microseconds. So each thread remembers, per call path, the
+// stack unwound there: an entry is keyed by the call site (return address + caller stack
+// pointer) and, before it is reused, the return addresses stored in the next kVerifiedFrames
+// frames of the live stack are read back: the same call path reads back the same words; a
+// different caller at the same depth does not (x86-64; elsewhere the call site alone is
+// trusted). Frames beyond the verified ones are assumed unchanged.
+// Entries are kWays-way set-associative: one lock call reached alternately from two callers
+// at the same depth (a function called from two places in a loop) is two call paths with one
+// key, and in a direct-mapped cache each would evict the other and unwind on every call.
+// Plain data: lives in a thread's own state, touched only by that thread.
 #pragma once
 
 #include <cstddef>
@@ -19,21 +22,27 @@ namespace lockwatch {
 
 class AcquisitionSiteCache {
  public:
-  static constexpr size_t kEntries = 128;
+  static constexpr size_t kWays = 4;
+  static constexpr size_t kSets = 64;
   static constexpr size_t kVerifiedFrames = 4;
 
   // Not thread-safe: the owning thread only. The stack of the call at `site`, unwound (at
   // most `max_depth` frames) and stored in `depot` when the cache cannot vouch for it.
   StackId stack_for(CallSite site, size_t max_depth, StackDepot& depot) {
     const StackId* cached = find(site);
-    return cached != nullptr ? *cached : unwind(entry_for(site), site, max_depth, depot);
+    return cached != nullptr ? *cached : unwind(victim_for(site), site, max_depth, depot);
   }
   // The cached stack of the call at `site`, or null when it has to be unwound.
   const StackId* find(CallSite site) const {
-    const Entry& entry = entry_for(site);
-    const bool hit = entry.return_address == site.return_address &&
-                     entry.caller_stack_pointer == site.caller_stack_pointer && still_valid(entry);
-    return hit ? &entry.stack : nullptr;
+    const Entry* set = sets_[set_index(site)];
+    for (size_t way = 0; way < kWays; ++way) {
+      const Entry& entry = set[way];
+      if (entry.return_address == site.return_address && entry.caller_stack_pointer == site.caller_stack_pointer &&
+          still_valid(entry)) {
+        return &entry.stack;
+      }
+    }
+    return nullptr;
   }
 
   size_t unwinds() const { return unwinds_; }
@@ -48,12 +57,18 @@ class AcquisitionSiteCache {
     StackId stack;
   };
 
-  size_t index_for(CallSite site) const {
+  static size_t set_index(CallSite site) {
     // Return addresses alone spread well; the stack pointer separates call paths through them.
-    return (site.return_address ^ (site.caller_stack_pointer >> 4)) % kEntries;
+    return (site.return_address ^ (site.caller_stack_pointer >> 4)) % kSets;
   }
-  Entry& entry_for(CallSite site) { return entries_[index_for(site)]; }
-  const Entry& entry_for(CallSite site) const { return entries_[index_for(site)]; }
+  // The entry a new call path at `site` takes: an empty way of its set, or else each way in turn.
+  Entry& victim_for(CallSite site) {
+    Entry* set = sets_[set_index(site)];
+    for (size_t way = 0; way < kWays; ++way) {
+      if (set[way].return_address == 0) return set[way];
+    }
+    return set[unwinds_ % kWays];
+  }
   // Reads words of the live stack that the unwinder located; sanitizers must not object.
   __attribute__((no_sanitize("address", "thread"))) static bool still_valid(const Entry& entry) {
 #if defined(__x86_64__)
@@ -70,7 +85,7 @@ class AcquisitionSiteCache {
   // Slow path: a new site, or a different call path through a known one.
   __attribute__((noinline, cold)) StackId unwind(Entry& entry, CallSite site, size_t max_depth, StackDepot& depot);
 
-  Entry entries_[kEntries];
+  Entry sets_[kSets][kWays];
   size_t unwinds_;
 };
 
