@@ -18,7 +18,7 @@ struct LockOrderGraph::Edge {
 namespace {
 
 constexpr size_t kEdgeSetSlots = LockOrderGraph::kMaxEdges * 2;
-constexpr size_t kStates = LockRegistry::kCapacity * 2;  // (lock, requested mode)
+constexpr size_t kStates = LockRegistry::kMaxLocks * 2;  // (lock, requested mode)
 
 uint32_t state_of(LockId lock, LockMode requested) { return lock.index() * 2 + static_cast<uint32_t>(requested); }
 
@@ -35,11 +35,11 @@ bool passes_each_lock_once(const Cycle& path, LockId from) {
 
 LockOrderGraph::LockOrderGraph()
     : edge_set_(static_cast<std::atomic<Edge*>*>(internal_reserve(kEdgeSetSlots * sizeof(std::atomic<Edge*>)))),
-      nodes_(static_cast<Node*>(internal_reserve(LockRegistry::kCapacity * sizeof(Node)))),
+      nodes_(static_cast<Node*>(internal_reserve(LockRegistry::kMaxLocks * sizeof(Node)))),
       visit_epoch_(static_cast<uint32_t*>(internal_reserve(kStates * sizeof(uint32_t)))),
       parent_edge_(static_cast<Edge**>(internal_reserve(kStates * sizeof(Edge*)))),
       parent_state_(static_cast<uint32_t*>(internal_reserve(kStates * sizeof(uint32_t)))),
-      order_visit_(static_cast<uint32_t*>(internal_reserve(LockRegistry::kCapacity * sizeof(uint32_t)))) {}
+      order_visit_(static_cast<uint32_t*>(internal_reserve(LockRegistry::kMaxLocks * sizeof(uint32_t)))) {}
 
 LockOrderGraph::Edge* LockOrderGraph::erased() {
   static Edge tombstone{};
@@ -295,7 +295,7 @@ bool LockOrderGraph::keep_order(uint32_t source, uint32_t target) {
   const uint32_t upper = nodes_[source].rank;
   if (upper < lower) return true;  // the order has source before target already
   if (++order_epoch_ == 0) {
-    std::fill_n(order_visit_, LockRegistry::kCapacity, 0u);
+    std::fill_n(order_visit_, LockRegistry::kMaxLocks, 0u);
     order_epoch_ = 1;
   }
   // Forward from target, among nodes ranked up to source's: reaching source is a cycle.

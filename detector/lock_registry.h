@@ -1,11 +1,17 @@
 // LockRegistry: the identity of every lock lockwatch has seen, keyed by its address.
-// A LockId is a slot index plus a generation: destroying a lock (or initialising memory that
-// held one) bumps the generation, so ids of the dead lock never alias the new lock at the same
-// address, and edges recorded for it can never join a cycle with its successor.
-// The table is open-addressed with linear probing and fixed capacity (kCapacity slots,
-// reserved lazily: untouched pages cost nothing). Lookups are lock-free; inserts and removals
-// take a SpinLock; a removal leaves a tombstone only where a probe chain continues past it.
-// Past ~70% load new locks are not tracked (lookup returns an invalid id).
+// A LockId is a dense index plus a generation: destroying a lock (or initialising or freeing
+// memory that held one) bumps the generation, so ids of the dead lock never alias the new lock
+// at the same address, and edges recorded for it can never join a cycle with its successor.
+// Indexes are dense (a freed one is reused first), so the tables indexed by them (the lock
+// records here, the graph's nodes and search arrays) touch memory in proportion to the locks
+// alive, not one page per lock as an index spread by hashing would.
+// The address table is open-addressed with linear probing and fixed capacity (kCapacity slots,
+// reserved lazily: untouched pages cost nothing); the locks of one 4 KiB page of the program
+// hash next to each other, so a page of locks touches one or two pages of the table, not one
+// page per lock. Lookups
+// are lock-free; inserts and removals take a SpinLock; a removal leaves a tombstone only where
+// a probe chain continues past it. Past kMaxLocks live locks new ones are not tracked (lookup
+// returns an invalid id).
 // A LockAddressFilter beside the table answers "may this memory hold a tracked lock?" for
 // memory being freed, so that locks that die without a destroy call are forgotten too.
 #pragma once
@@ -76,7 +82,7 @@ class LockRegistry {
  public:
   static constexpr size_t kCapacityBits = 21;
   static constexpr size_t kCapacity = size_t{1} << kCapacityBits;
-  static constexpr size_t kMaxLive = kCapacity / 10 * 7;
+  static constexpr size_t kMaxLocks = kCapacity / 10 * 7;  // LockId::index() < kMaxLocks
 
   LockRegistry();
   LockRegistry(const LockRegistry&) = delete;
@@ -86,7 +92,10 @@ class LockRegistry {
   LockId find(uintptr_t address) const {
     for (size_t i = home_slot(address), probes = 0; probes < kCapacity; i = (i + 1) & (kCapacity - 1), ++probes) {
       const uintptr_t key = slots_[i].address.load(std::memory_order_acquire);
-      if (key == address) return LockId(static_cast<uint32_t>(i), slots_[i].generation.load(std::memory_order_acquire));
+      if (key == address) {
+        const uint32_t index = slots_[i].index.load(std::memory_order_acquire);
+        return LockId(index, records_[index].generation.load(std::memory_order_acquire));
+      }
       if (key == 0) break;
     }
     return {};
@@ -134,10 +143,16 @@ class LockRegistry {
  private:
   struct Slot {
     std::atomic<uintptr_t> address;  // 0 empty, kTombstone removed
+    std::atomic<uint32_t> index;     // into records_
+  };
+  // By LockId::index. The generation is bumped when the lock goes, and again when the index
+  // is given to a new lock.
+  struct Record {
     std::atomic<uint32_t> generation;
     LockKind kind;
     uint32_t first_thread;
     StackId first_use;
+    std::atomic<uintptr_t> address;
   };
   static constexpr uintptr_t kTombstone = 1;
   static constexpr uintptr_t kLockAlignment = 4;
@@ -146,12 +161,20 @@ class LockRegistry {
   void remove_one(uintptr_t address, OnRemoved& on_removed) {
     if (const LockId id = remove(address); id.valid()) on_removed(id);
   }
-
-  // Fibonacci hashing: one multiply spreads the (aligned) addresses over the table.
-  static size_t home_slot(uintptr_t address) { return (address * 0x9e3779b97f4a7c15ull) >> (64 - kCapacityBits); }
+  // The 16-byte granules of a program page map to consecutive slots of one region of the
+  // table (4 KiB: a page of it), and pages hash to regions (Fibonacci hashing: one multiply).
+  static size_t home_slot(uintptr_t address) {
+    constexpr unsigned kGranulesPerPageBits = 12 - 4;
+    const size_t region = ((address >> 12) * 0x9e3779b97f4a7c15ull) >> (64 - (kCapacityBits - kGranulesPerPageBits));
+    return (region << kGranulesPerPageBits) | ((address >> 4) & ((size_t{1} << kGranulesPerPageBits) - 1));
+  }
 
   SpinLock insert_lock_;
   Slot* slots_;
+  Record* records_;
+  uint32_t* free_indexes_;  // a stack of indexes given back, reused first; under insert_lock_
+  size_t free_count_ = 0;
+  size_t next_index_ = 0;  // indexes never used yet start here
   LockAddressFilter filter_;
   std::atomic<size_t> live_{0};
 };
