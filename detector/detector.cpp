@@ -191,8 +191,9 @@ void Detector::unlock_after_fork() {
   threads_.unlock_after_fork();
 }
 
-RequestVerdict Detector::request_nested_or_new_site(ThreadState& thread, Acquisition request, CallSite site) {
-  const StackId stack = thread.sites.stack_for(site, stack_depth_, stacks_);
+RequestVerdict Detector::request_nested_or_new_site(ThreadState& thread, Acquisition request, CallSite site,
+                                                    const StackId* cached_stack) {
+  const StackId stack = cached_stack != nullptr ? *cached_stack : thread.sites.stack_for(site, stack_depth_, stacks_);
   LockId lock;
   if (request.blocking && thread.held_count > 0) {
     if (const HeldLock* held = held_entry(thread, request.address)) {

@@ -71,7 +71,7 @@ class Detector {
                                                                   CallSite site) {
     const StackId* cached_stack = thread.sites.find(site);
     if (__builtin_expect(cached_stack == nullptr || (request.blocking && thread.held_count > 0), 0)) {
-      return request_nested_or_new_site(thread, request, site);
+      return request_nested_or_new_site(thread, request, site, cached_stack);
     }
     stage(thread, request.address, LockId(), *cached_stack, request.kind, request.mode);
     return RequestVerdict::proceed;
@@ -186,11 +186,11 @@ class Detector {
   const LockOrderGraph& graph() const { return graph_; }
 
  private:
-  // on_lock_requested() when locks are held (edges to check) or the site's stack is unknown.
-  // By value: a reference would make the fast path build the request in memory, and the
+  // on_lock_requested() when locks are held (edges to check) or the site's stack is unknown
+  // (`cached_stack`: what the site cache vouched for, or null). By value: a reference would make the fast path build the request in memory, and the
   // byte fields read back as one word stall store forwarding.
   __attribute__((noinline)) RequestVerdict request_nested_or_new_site(ThreadState& thread, Acquisition request,
-                                                                      CallSite site);
+                                                                      CallSite site, const StackId* cached_stack);
   // The profile's share of an acquisition (fast path: this thread's cached record of the
   // lock, and its count for the site).
   __attribute__((always_inline)) void profile_acquisition(ThreadState& thread, const HeldLock& held) {
