@@ -116,6 +116,7 @@ class LockRegistry {
   template <typename OnRemoved>
   void remove_range(uintptr_t begin, uintptr_t end, OnRemoved&& on_removed) {
     constexpr uintptr_t kGranule = uintptr_t{1} << LockAddressFilter::kGranuleShift;
+    constexpr uintptr_t kPage = uintptr_t{1} << LockAddressFilter::kPageShift;
     if ((end - begin) / kLockAlignment > kCapacity) {
       for (size_t i = 0; i < kCapacity; ++i) {
         const uintptr_t address = slots_[i].address.load(std::memory_order_acquire);
@@ -124,6 +125,10 @@ class LockRegistry {
       return;
     }
     for (uintptr_t granule = begin & ~(kGranule - 1); granule < end; granule += kGranule) {
+      if ((granule & (kPage - 1)) == 0 && !filter_.may_hold(granule, granule + kPage < end ? granule + kPage : end)) {
+        granule += kPage - kGranule;  // one load clears the page
+        continue;
+      }
       if (!filter_.may_hold(granule)) continue;
       const uintptr_t first = granule < begin ? (begin + kLockAlignment - 1) & ~(kLockAlignment - 1) : granule;
       for (uintptr_t address = first; address < granule + kGranule && address < end; address += kLockAlignment) {

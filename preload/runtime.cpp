@@ -124,6 +124,23 @@ void* Runtime::run_watchdog(void* self) {
   return nullptr;
 }
 
+// An ended thread's stack goes back to glibc's cache, and the next thread may be given it: the
+// locks that lived in its frames (a std::mutex local to a function) are gone, and new ones will
+// be made at their addresses. (Not for the main thread: its stack is never handed on.)
+namespace {
+void forget_locks_on_own_stack(Detector& detector) {
+  pthread_attr_t attributes;
+  if (pthread_getattr_np(pthread_self(), &attributes) != 0) return;
+  void* stack = nullptr;
+  size_t size = 0;
+  if (pthread_attr_getstack(&attributes, &stack, &size) == 0 && size > 0) {
+    const uintptr_t begin = reinterpret_cast<uintptr_t>(stack);
+    if (detector.may_hold_locks(begin, begin + size)) detector.on_memory_released(begin, begin + size);
+  }
+  pthread_attr_destroy(&attributes);
+}
+}  // namespace
+
 void Runtime::on_thread_exit(void* state) {
   // The thread is ending (returned, exited or cancelled): what it still holds is reported,
   // and stays visible to the watchdog. Whatever it locks from here on (later TLS destructors) passes through, so no new state is
@@ -131,6 +148,7 @@ void Runtime::on_thread_exit(void* state) {
   ++lockwatch_depth;
   auto* thread = static_cast<ThreadState*>(state);
   const bool still_holds_locks = instance().detector_.detach_thread(*thread, &held_lock_outlives_owner);
+  if (!still_holds_locks && thread->tid != getpid()) forget_locks_on_own_stack(instance().detector_);
   current_thread_state = nullptr;
   if (!still_holds_locks) internal_free(thread, sizeof(ThreadState));
 }
