@@ -160,6 +160,37 @@ TEST_CASE("the acquisition-site cache reuses a stack for the same call path") {
   CHECK(t1->sites.unwinds() == 1);
 }
 
+namespace {
+// One lock call (the same return address and stack pointer) reached from two callers in turn.
+// The volatile stores after each call keep the calls from becoming tail jumps, which would
+// drop the callers' frames.
+volatile int no_tail_call;
+__attribute__((noipa)) void lock_a_shared(Harness& h, ThreadState& thread) {
+  h.lock(thread, A);
+  no_tail_call = 0;
+}
+__attribute__((noipa)) void first_caller(Harness& h, ThreadState& thread) {
+  lock_a_shared(h, thread);
+  no_tail_call = 1;
+}
+__attribute__((noipa)) void second_caller(Harness& h, ThreadState& thread) {
+  lock_a_shared(h, thread);
+  no_tail_call = 2;
+}
+}  // namespace
+
+TEST_CASE("two call paths through one call site, taken in turn, are unwound once each") {
+  Harness h;
+  auto t1 = h.thread(1);
+  for (int i = 0; i < 50; ++i) {
+    first_caller(h, *t1);
+    h.unlock(*t1, A);
+    second_caller(h, *t1);
+    h.unlock(*t1, A);
+  }
+  CHECK(t1->sites.unwinds() == 2);
+}
+
 TEST_CASE("threads locking concurrently in one global order report nothing; one reversed pair reports once") {
   Harness h;
   constexpr int kThreads = 4;
