@@ -19,6 +19,15 @@ inline uintptr_t address_of(const volatile void* object) {
   return reinterpret_cast<uintptr_t>(object);
 }
 
+// Whether a mutex's memory shows it taken by another thread: `looked_busy` below. A recursive
+// mutex its owner re-enters looks taken too, but is granted at once: not contended. The owner is
+// read only on this rare path, so an uncontended lock pays nothing more.
+inline bool mutex_looks_busy(const pthread_mutex_t* mutex) {
+  if (!mutex_locked(mutex)) return false;
+  const ThreadState* self = current_thread_state;
+  return self == nullptr || mutex_owner(mutex) != self->tid;
+}
+
 // Runs `acquire(functions)` as the acquisition `request`; the lock counts as held when
 // `acquired(result)`. Around the call, the thread publishes that it waits for the lock (two
 // stores; the watchdog only believes a wait seen on two consecutive looks). When the lock's

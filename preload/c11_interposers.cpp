@@ -22,7 +22,7 @@ inline int acquire_mtx(mtx_t* mutex, CallSite site, bool blocking, bool waits_fo
   pthread_mutex_t* mutex_memory = as_pthread(mutex);
   if (__builtin_expect(!mutex_kind_valid(mutex_memory), 0)) report_not_a_mutex(mutex_memory, site);
   return analysed_acquire({address_of(mutex), mutex_kind(mutex_memory), LockMode::exclusive, blocking, waits_forever},
-                          site, mutex_locked(mutex_memory), acquire,
+                          site, mutex_looks_busy(mutex_memory), acquire,
                           [](int result) { return result == thrd_success; });
 }
 

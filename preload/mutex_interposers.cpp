@@ -65,7 +65,7 @@ template <typename Acquire>
 __attribute__((always_inline)) inline int acquire_mutex(pthread_mutex_t* mutex, CallSite site, bool blocking,
                                                         bool waits_forever, Acquire&& acquire) {
   if (__builtin_expect(!mutex_kind_valid(mutex), 0)) report_not_a_mutex(mutex, site);
-  return analysed_acquire(mutex_request(mutex, blocking, waits_forever), site, mutex_locked(mutex), acquire,
+  return analysed_acquire(mutex_request(mutex, blocking, waits_forever), site, mutex_looks_busy(mutex), acquire,
                           pthread_acquired);
 }
 

@@ -130,6 +130,8 @@ const RealFunctions& resolve_real_functions() {
   resolve(f.c11_cnd_signal, "cnd_signal");
   resolve(f.c11_cnd_broadcast, "cnd_broadcast");
   resolve(f.c11_thrd_join, "thrd_join");
+  resolve(f.create, "pthread_create");
+  resolve(f.c11_thrd_create, "thrd_create");
   resolving_here = false;
   state.store(kResolved, std::memory_order_release);
   return f;

@@ -74,6 +74,8 @@ struct RealFunctions {
   int (*c11_cnd_signal)(cnd_t*);
   int (*c11_cnd_broadcast)(cnd_t*);
   int (*c11_thrd_join)(thrd_t, int*);
+  int (*create)(pthread_t*, const pthread_attr_t*, void* (*)(void*), void*);
+  int (*c11_thrd_create)(thrd_t*, thrd_start_t, void*);
 };
 
 enum ResolutionState : int { kUnresolved, kResolving, kResolved };

@@ -72,8 +72,16 @@ ThreadState* Runtime::attach_current_thread() {
                                   static_cast<uintptr_t>(pthread_self()));
   current_thread_state = state;
   pthread_setspecific(runtime.thread_exit_key_, state);
+  // Normally started already by pthread_create; this catches threads made some other way (before
+  // the constructor ran, or by a raw clone).
   if (state->number >= 2) runtime.start_watchdog_once();
   return state;
+}
+
+void Runtime::before_thread_create() {
+  if (!running_.load(std::memory_order_acquire) || inside_lockwatch()) return;
+  InsideLockwatch inside;
+  instance().start_watchdog_once();
 }
 
 void Runtime::start_watchdog_once() {

@@ -46,6 +46,10 @@ class Runtime {
   // not running yet or the thread is inside lockwatch.
   static ThreadState* attach_current_thread();
 
+  // The program is about to create a thread: the watchdog starts first, from this ordinary
+  // call site, never from inside a lock call (which may be inside the program's allocator).
+  static void before_thread_create();
+
  private:
   explicit Runtime(const Options& options);
   static void on_thread_exit(void* state);

@@ -2,6 +2,8 @@
 # Installs what lockwatch needs to build and test, from Debian packages only.
 # Used by the README's commands and by .ci/run; safe to run again (apt-get is idempotent).
 # valgrind, memcached and libmemcached-tools (memcaslap) are the benchmark's peers and server.
+# xz-utils, zstd, pigz, libjemalloc-dev and libgoogle-perftools-dev (tcmalloc) are the real
+# programs tools/real_programs.py runs under lockwatch (with memcached, python3, sqlite3).
 set -euo pipefail
 
 packages=(
@@ -9,6 +11,7 @@ packages=(
   libunwind-19-dev libspdlog-dev libfmt-dev doctest-dev
   libcli11-dev nlohmann-json3-dev libdw-dev sqlite3 git
   valgrind memcached libmemcached-tools
+  xz-utils zstd pigz libjemalloc-dev libgoogle-perftools-dev
 )
 
 missing=()

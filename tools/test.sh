@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Sets up, builds and runs every test: the detector's unit tests under
 # AddressSanitizer+UndefinedBehaviorSanitizer and under ThreadSanitizer, a bounded libFuzzer run
-# of each parser, a smoke run of the benchmark, then the plain unit tests, the export check and the integration tests that run
-# samples and real programs under the preload.
+# of each parser, a smoke run of the benchmark, real programs (memcached, CPython, xz, zstd, pigz,
+# sort, SQLite, jemalloc, tcmalloc) natively and under the preload at small sizes, then the plain
+# unit tests, the export check and the integration tests that run samples and real programs
+# under the preload.
 # Usage: tools/test.sh            (from anywhere; builds in build/, build-asan/, build-tsan/, build-fuzz/)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -32,6 +34,9 @@ bash tools/fuzz.sh 20
 
 echo "== benchmark smoke run (checks that it runs, never a timing)"
 python3 tools/benchmark.py --smoke
+
+echo "== real programs natively and under lockwatch (same status and output, no new finding; --quick sizes)"
+python3 tools/real_programs.py --quick --lib build/lib/liblockwatch.so
 
 echo "== unit, export and integration tests (samples and real programs under the preload)"
 cd build

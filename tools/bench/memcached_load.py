@@ -80,14 +80,16 @@ def p99_from_log2_histogram(text):
     return None
 
 
-def run_load(seconds, lib=None, report_dir=None):
-    """Starts memcached (under LD_PRELOAD=lib when given, reports into report_dir), drives it for
-    seconds with memcaslap, stops it; returns throughput, p99 and the server's peak RSS."""
+def run_load(seconds, lib=None, report_dir=None, options="", after_load=None):
+    """Starts memcached (under LD_PRELOAD=lib when given, reports into report_dir, with extra
+    LOCKWATCH_OPTIONS options), drives it for seconds with memcaslap, calls after_load(port) if
+    given, stops it with SIGTERM; returns throughput, p99, the server's peak RSS, its exit status
+    and output, and what after_load returned."""
     port = free_loopback_port()
     env = {key: value for key, value in os.environ.items() if key not in ("LD_PRELOAD", "LOCKWATCH_OPTIONS")}
     if lib:
         env["LD_PRELOAD"] = str(lib)
-        env["LOCKWATCH_OPTIONS"] = f"log_path={report_dir}/memcached"
+        env["LOCKWATCH_OPTIONS"] = f"log_path={report_dir}/memcached" + (f":{options}" if options else "")
     server_argv = ["memcached", "-l", "127.0.0.1", "-p", str(port), "-U", "0"]
     if os.geteuid() == 0:
         server_argv += ["-u", "nobody"]
@@ -100,6 +102,7 @@ def run_load(seconds, lib=None, report_dir=None):
                  "-T", str(CLIENT_THREADS), "-c", str(CLIENT_CONCURRENCY), "-w", CLIENT_WINDOW],
                 capture_output=True, text=True, timeout=seconds + 60)
             rss = peak_rss_kib(server.pid)
+            checked = after_load(port) if after_load else None
         except subprocess.TimeoutExpired:
             raise LoadError(f"memcaslap did not finish within {seconds + 60} s") from None
         finally:
@@ -109,10 +112,13 @@ def run_load(seconds, lib=None, report_dir=None):
             except subprocess.TimeoutExpired:
                 server.kill()
                 server.wait()
+        server_log.seek(0)
+        server_output = server_log.read()
     throughput = re.search(r"Run time: [\d.]+s Ops: (\d+) TPS: (\d+)", client.stdout)
     if client.returncode != 0 or not throughput:
         last_line = (client.stderr or client.stdout).strip().splitlines()[-1:] or ["(no output)"]
         raise LoadError(f"memcaslap exited with {client.returncode}: {last_line[0]}")
     return {"tool": "lockwatch" if lib else "native", "seconds": seconds, "ops": int(throughput.group(1)),
             "ops_per_second": int(throughput.group(2)), "p99_us": p99_from_log2_histogram(client.stdout),
-            "maxrss_kib": rss}
+            "maxrss_kib": rss, "server_status": server.returncode, "server_output": server_output,
+            "after_load": checked}
