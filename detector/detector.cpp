@@ -186,6 +186,19 @@ bool Detector::detach_thread(ThreadState& thread, bool (*outlives_owner)(const H
   return true;
 }
 
+void Detector::adopt_forked_child(ThreadState* survivor) {
+  threads_.keep_only(survivor);
+  waits_.forget_all();
+  profile_.clear_counts();
+  if (survivor == nullptr) return;
+  for (ThreadProfile::SiteCount& entry : survivor->profile.sites) {
+    entry.acquisitions.store(0, std::memory_order_relaxed);
+    entry.owner_changes.store(0, std::memory_order_relaxed);
+  }
+  survivor->profile.since_sample = 0;
+  survivor->profile.sampled_lock = 0;
+}
+
 void Detector::lock_for_fork() {
   threads_.lock_for_fork();
   destroyed_.lock_for_fork();

@@ -164,7 +164,12 @@ class Detector {
   void lock_for_fork();
   void unlock_after_fork();
   // In a forked child: the other threads are gone.
-  void forget_other_threads(ThreadState& survivor) { threads_.keep_only(survivor); }
+  // In a forked child, single-threaded: only `survivor` (the thread that forked, with its held
+  // locks; null when lockwatch had no state for it) lives on. The parent's other threads, the
+  // locks they held, their condition and barrier waits, and the profile's counts (the
+  // parent's work, not the child's) are forgotten; the lock-order graph is kept (the child
+  // runs the same code).
+  void adopt_forked_child(ThreadState* survivor);
 
   // The contention profile now: the locks with at least `min_contended` contended
   // acquisitions, and every acquisition site. Thread-safe (live threads' counts are read as

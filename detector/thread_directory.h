@@ -40,11 +40,12 @@ class ThreadDirectory {
     for (ThreadRecord* thread = head_; thread != nullptr; thread = thread->next_listed) visit(*thread);
   }
 
-  // After fork(): only `survivor` (the forking thread) exists in the child.
-  void keep_only(ThreadRecord& survivor) {
+  // After fork(): only `survivor` (the forking thread; null when it has no state) exists in
+  // the child.
+  void keep_only(ThreadRecord* survivor) {
     SpinLockGuard guard(lock_);
-    head_ = &survivor;
-    survivor.next_listed = survivor.previous_listed = nullptr;
+    head_ = survivor;
+    if (survivor != nullptr) survivor->next_listed = survivor->previous_listed = nullptr;
   }
 
   void lock_for_fork() { lock_.lock(); }

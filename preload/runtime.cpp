@@ -189,12 +189,10 @@ void Runtime::after_fork() {
 void Runtime::after_fork_in_child() {
   after_fork();
   Runtime& runtime = instance();
-  if (current_thread_state != nullptr) {
-    // The thread that forked lives on in the child under a tid of its own: findings, evidence
-    // and the watchdog's /proc and signal look-ups must name it by that one.
-    current_thread_state->tid = static_cast<pid_t>(syscall(SYS_gettid));
-    runtime.detector_.forget_other_threads(*current_thread_state);
-  }
+  // The thread that forked lives on in the child under a tid of its own: findings, evidence
+  // and the watchdog's /proc and signal look-ups must name it by that one.
+  if (current_thread_state != nullptr) current_thread_state->tid = static_cast<pid_t>(syscall(SYS_gettid));
+  runtime.detector_.adopt_forked_child(current_thread_state);
   runtime.reporter_.forget_other_threads();
   runtime.watchdog_started_.store(false);
   runtime.open_long_holds_.store(0);  // the parent's watchdog's, which the child has not

@@ -145,6 +145,9 @@ def parse_arguments(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     parser.add_argument("--expect-profile-lock", action="append", default=[], metavar="FUNCTION:FIELD:MIN:MAX",
                         help="the profiled lock created in FUNCTION has FIELD (e.g. contended, hold.max_ns) "
                              "within [MIN, MAX]")
+    parser.add_argument("--profile-of", default="all", metavar="WHO",
+                        help="--expect-profile-* read the last profile record of WHO: all (default), own, "
+                             "others, or an executable's file name")
     parser.add_argument("--expect-function", action="append", default=[], metavar="NAME",
                         help="NAME is the function of some frame of some finding (repeatable); "
                              "C++ names match without scope and parameters")
@@ -632,6 +635,8 @@ def check_expectations(args: argparse.Namespace, command: list[str], run: Run,
     check_evidence(args, findings, failures)
     others = [record for process in processes for record in process.others]
     check_watchdog_records(args, findings, others, failures)
+    check_profile(args, [record for process in processes if process_is(process, args.profile_of, run.pid)
+                         for record in process.others], failures)
 
     if args.cycle_length is not None:
         for finding in findings:
@@ -796,7 +801,6 @@ def check_watchdog_records(args: argparse.Namespace, findings: list[dict], other
             failures.add(f"{seen} {kind} record(s), expected {count}")
     dumps = [thread for record in findings for thread in record.get("thread_dump", [])]
     dumps += [thread for record in others for thread in record.get("threads", [])]
-    check_profile(args, others, failures)
     sources = sorted({thread.get("stack_source") for thread in dumps if isinstance(thread, dict)})
     for expected in args.expect_stack_source:
         if expected not in sources:
@@ -818,6 +822,8 @@ def check_watchdog_records(args: argparse.Namespace, findings: list[dict], other
 
 
 def process_is(process: Process, who: str, own_pid: int) -> bool:
+    if who == "all":
+        return True
     if who == "own":
         return process.pid == own_pid
     if who == "others":
