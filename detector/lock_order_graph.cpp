@@ -274,13 +274,13 @@ void LockOrderGraph::remove_lock(LockId lock) {
 
 void LockOrderGraph::drop_edges_of(Node& node) {
   auto unlink_out = [this](Edge* edge) {
-    if (edge->previous_out != nullptr) edge->previous_out->next_out = edge->next_out;
-    else nodes_[edge->from.index()].out = edge->next_out;
+    Edge*& link = edge->previous_out != nullptr ? edge->previous_out->next_out : nodes_[edge->from.index()].out;
+    link = edge->next_out;
     if (edge->next_out != nullptr) edge->next_out->previous_out = edge->previous_out;
   };
   auto unlink_in = [this](Edge* edge) {
-    if (edge->previous_in != nullptr) edge->previous_in->next_in = edge->next_in;
-    else nodes_[edge->to.index()].in = edge->next_in;
+    Edge*& link = edge->previous_in != nullptr ? edge->previous_in->next_in : nodes_[edge->to.index()].in;
+    link = edge->next_in;
     if (edge->next_in != nullptr) edge->next_in->previous_in = edge->previous_in;
   };
   auto recycle = [this](Edge* edge) {

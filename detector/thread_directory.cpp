@@ -28,8 +28,10 @@ void ThreadDirectory::replace(ThreadRecord& thread, ThreadRecord& kept) {
   SpinLockGuard guard(lock_);
   kept.previous_listed = thread.previous_listed;
   kept.next_listed = thread.next_listed;
-  if (kept.previous_listed != nullptr) kept.previous_listed->next_listed = &kept;
-  else head_ = &kept;
+  if (kept.previous_listed != nullptr)
+    kept.previous_listed->next_listed = &kept;
+  else
+    head_ = &kept;
   if (kept.next_listed != nullptr) kept.next_listed->previous_listed = &kept;
   thread.next_listed = thread.previous_listed = nullptr;
 }

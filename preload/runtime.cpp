@@ -126,7 +126,8 @@ void* Runtime::run_watchdog(void* self) {
 
 void Runtime::on_thread_exit(void* state) {
   // The thread is ending (returned, exited or cancelled): what it still holds is reported,
-  // and stays visible to the watchdog (in a record of the thread; its state is freed). Whatever it locks from here on (later TLS destructors) passes through, so no new state is
+  // and stays visible to the watchdog (in a record of the thread; its state is freed).
+  // Whatever it locks from here on (later TLS destructors) passes through, so no new state is
   // attached and leaked. The mark dies with the thread's TLS.
   ++lockwatch_depth;
   auto* thread = static_cast<ThreadState*>(state);

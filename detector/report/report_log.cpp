@@ -2,8 +2,8 @@
 #include "report/report_log.h"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -54,7 +54,8 @@ bool ReportLog::open(const std::string& log_path) {
     fd_ = ::open(path_.c_str(), kFlags, 0644);
     if (fd_ >= 0) {
       if (!in_the_way.empty()) {
-        diagnostic_error(fmt::format("report file {} {}; left as it is, reporting to {}", first_path, in_the_way, path_));
+        diagnostic_error(
+            fmt::format("report file {} {}; left as it is, reporting to {}", first_path, in_the_way, path_));
       }
       return true;
     }

@@ -103,7 +103,8 @@ std::string secure_execution(const std::string& path) {
   if ((status.st_mode & S_ISGID) != 0 && (status.st_mode & S_IXGRP) != 0 && status.st_gid != getgid()) {
     return "is set-group-ID " + group_name(status.st_gid) + ": " + why;
   }
-  if (getxattr(path.c_str(), "security.capability", nullptr, 0) > 0) return std::string("has file capabilities: ") + why;
+  if (getxattr(path.c_str(), "security.capability", nullptr, 0) > 0)
+    return std::string("has file capabilities: ") + why;
   return "";
 }
 
