@@ -161,6 +161,10 @@ def parse_arguments(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     stderr_group = parser.add_mutually_exclusive_group()
     stderr_group.add_argument("--require-stderr-empty", action="store_true",
                               help="nothing on stderr under the preload")
+    stderr_group.add_argument("--stderr-lines-whole", action="store_true",
+                              help="every stderr line is a whole line of lockwatch's (it starts with "
+                                   "'==lockwatch==', two spaces or 'lockwatch: ', and holds '==lockwatch==' "
+                                   "nowhere else): reports of processes sharing stderr never cut each other's lines")
     stderr_group.add_argument("--expect-stderr-line", action="append", default=[],
                               metavar="REGEX",
                               help="stderr under the preload has exactly one line per REGEX given, "
@@ -603,6 +607,11 @@ def check_expectations(args: argparse.Namespace, command: list[str], run: Run,
     stderr_lines = run.stderr.decode(errors="replace").splitlines()
     if args.require_stderr_empty and run.stderr:
         failures.add("stderr under the preload is not empty")
+    if args.stderr_lines_whole:
+        cut = [line for line in stderr_lines
+               if not line.startswith(("==lockwatch==", "  ", "lockwatch: ")) or "==lockwatch==" in line[1:]]
+        if cut:
+            failures.add(f"{len(cut)} stderr line(s) cut or mixed, e.g. {cut[0][:200]!r}")
     if args.expect_stderr_line:
         if len(stderr_lines) != len(args.expect_stderr_line):
             failures.add(f"stderr has {len(stderr_lines)} lines, expected "
