@@ -88,8 +88,10 @@ ProfileSnapshot Detector::profile_snapshot(uint32_t min_contended) {
   snapshot.dropped_locks = profile_.dropped_locks();
   if (snapshot.locks.empty()) return snapshot;
   std::vector<ThreadProfile::SiteCount*> live;
-  threads_.for_each([&](ThreadState& thread) {
-    for (ThreadProfile::SiteCount& entry : thread.profile.sites) {
+  threads_.for_each([&](ThreadRecord& record) {
+    // A record kept of a thread that ended holding locks has no caches: its counts were merged.
+    if (record.exited.load(std::memory_order_acquire)) return;
+    for (ThreadProfile::SiteCount& entry : static_cast<ThreadState&>(record).profile.sites) {
       if (entry.site != kNoStack) live.push_back(&entry);
     }
   });
@@ -153,9 +155,6 @@ bool Detector::detach_thread(ThreadState& thread, bool (*outlives_owner)(const H
     threads_.remove(thread);
     return false;
   }
-  // Its locks stay held for good: the thread stays listed (not blocked, never again), so the
-  // wait-for graph still sees who holds them.
-  thread.exited.store(true, std::memory_order_release);
   // Ending while holding locks: every thread that waits for them now waits forever.
   MisuseReport report;
   report.subkind = "exit_holding";
@@ -166,7 +165,38 @@ bool Detector::detach_thread(ThreadState& thread, bool (*outlives_owner)(const H
   }
   // The "bad call" is where the thread acquired the first lock it never released.
   report_misuse_or_throw_guarded(thread, report, thread.held[0].acquired_at);
+  // Its locks stay held for good: a record of the thread stays listed in its place (exited,
+  // never blocked again), so the wait-for graph still sees who holds them. Only the record:
+  // its caches die with it.
+  auto* record = static_cast<ThreadRecord*>(internal_allocate(sizeof(ThreadRecord)));
+  record->number = thread.number;
+  record->tid = thread.tid;
+  record->held_count = thread.held_count;
+  record->acquisitions = thread.acquisitions;
+  record->untracked_held = thread.untracked_held;
+  std::copy(thread.held, thread.held + thread.held_count, record->held);
+  record->self = thread.self;
+  for (size_t i = 0; i < RecentSignals::kEntries; ++i) {
+    record->signals.condvars[i].store(thread.signals.condvars[i].load(std::memory_order_relaxed),
+                                      std::memory_order_relaxed);
+  }
+  record->signals.next = thread.signals.next;
+  record->exited.store(true, std::memory_order_release);
+  threads_.replace(thread, *record);
   return true;
+}
+
+void Detector::adopt_forked_child(ThreadState* survivor) {
+  threads_.keep_only(survivor);
+  waits_.forget_all();
+  profile_.clear_counts();
+  if (survivor == nullptr) return;
+  for (ThreadProfile::SiteCount& entry : survivor->profile.sites) {
+    entry.acquisitions.store(0, std::memory_order_relaxed);
+    entry.owner_changes.store(0, std::memory_order_relaxed);
+  }
+  survivor->profile.since_sample = 0;
+  survivor->profile.sampled_lock = 0;
 }
 
 void Detector::lock_for_fork() {
@@ -345,7 +375,7 @@ void Detector::on_cond_signal(ThreadState& thread, uintptr_t condvar, bool broad
 bool Detector::find_acquisition(pid_t tid, uintptr_t address, MisuseReport::Related& out) {
   InsideLockwatch inside;
   bool found = false;
-  threads_.with_thread(tid, [&](const ThreadState& owner) {
+  threads_.with_thread(tid, [&](const ThreadRecord& owner) {
     if (const HeldLock* held = held_entry(owner, address)) {
       out = {"acquired", owner.number, owner.tid, held->acquired_at};
       found = true;

@@ -56,9 +56,10 @@ class Detector {
   void attach_thread(ThreadState& thread, pid_t tid, uintptr_t self);
   // Thread-safe. `thread` is ending: reports the locks it still holds (exit_holding), except
   // those for which `outlives_owner(held)` says the owner's death is part of their design
-  // (robust mutexes: the next locker gets EOWNERDEAD). True when it holds others: it then
-  // stays listed, and its memory must be kept, so that the wait-for graph still sees those
-  // locks' holder; false when it was unlisted.
+  // (robust mutexes: the next locker gets EOWNERDEAD). True when it holds others: a record of
+  // the thread (its held locks, not its caches) is then listed in its place, so that the
+  // wait-for graph still sees those locks' holder. Either way `thread` is unlisted, and its
+  // memory is the caller's to free.
   bool detach_thread(ThreadState& thread, bool (*outlives_owner)(const HeldLock& held));
 
   // Called by `thread` before it acquires a lock. The acquisition is staged in the slot after
@@ -111,7 +112,7 @@ class Detector {
     return true;
   }
   // The held entry of `address` in `thread`, or null.
-  static const HeldLock* held_entry(const ThreadState& thread, uintptr_t address) {
+  static const HeldLock* held_entry(const ThreadRecord& thread, uintptr_t address) {
     for (size_t i = thread.held_count; i-- > 0;) {
       if (thread.held[i].address == address) return &thread.held[i];
     }
@@ -171,7 +172,12 @@ class Detector {
   void lock_for_fork();
   void unlock_after_fork();
   // In a forked child: the other threads are gone.
-  void forget_other_threads(ThreadState& survivor) { threads_.keep_only(survivor); }
+  // In a forked child, single-threaded: only `survivor` (the thread that forked, with its held
+  // locks; null when lockwatch had no state for it) lives on. The parent's other threads, the
+  // locks they held, their condition and barrier waits, and the profile's counts (the
+  // parent's work, not the child's) are forgotten; the lock-order graph is kept (the child
+  // runs the same code).
+  void adopt_forked_child(ThreadState* survivor);
 
   // The contention profile now: the locks with at least `min_contended` contended
   // acquisitions, and every acquisition site. Thread-safe (live threads' counts are read as

@@ -11,8 +11,12 @@ struct LockOrderGraph::Edge {
   uint8_t modes;
   bool ordered;  // part of the acyclic subgraph the topological order keeps
   EdgeEvidence evidence;
+  // Doubly linked adjacency lists, so dropping a lock's edges costs the edges it has, never
+  // a walk of a neighbour's list (a hub lock nests thousands of short-lived locks).
   Edge* next_out;
+  Edge* previous_out;
   Edge* next_in;
+  Edge* previous_in;
 };
 
 namespace {
@@ -51,8 +55,11 @@ uint8_t LockOrderGraph::modes_of(const EdgeEvidence& evidence) {
                               static_cast<unsigned>(evidence.requested_mode));
 }
 
+// By registry slots, not generations: a lock destroyed and created again at the same address
+// (the same slot) puts its edges where its predecessor's were, so churn of short-lived locks
+// keeps to the same pages of the set instead of touching a new one per generation.
 uint64_t LockOrderGraph::edge_hash(LockId from, LockId to, uint8_t modes) {
-  uint64_t h = from.packed() * 0x9e3779b97f4a7c15ull ^ to.packed() ^ (uint64_t{modes} << 61);
+  uint64_t h = uint64_t{from.index()} * 0x9e3779b97f4a7c15ull ^ to.index() ^ (uint64_t{modes} << 61);
   h ^= h >> 31;
   h *= 0xbf58476d1ce4e5b9ull;
   return h ^ (h >> 29);
@@ -109,8 +116,12 @@ LockOrderGraph::AddResult LockOrderGraph::add_edge(LockId from, LockId to, const
   edge->ordered = false;  // not yet: keep_order() below must not walk it
   edge->evidence = evidence;
   edge->next_out = source->out;
-  edge->next_in = target->in;
+  edge->previous_out = nullptr;
+  if (source->out != nullptr) source->out->previous_out = edge;
   source->out = edge;
+  edge->next_in = target->in;
+  edge->previous_in = nullptr;
+  if (target->in != nullptr) target->in->previous_in = edge;
   target->in = edge;
   for (size_t i = edge_hash(from, to, modes) % kEdgeSetSlots;; i = (i + 1) % kEdgeSetSlots) {
     Edge* occupant = edge_set_[i].load(std::memory_order_relaxed);
@@ -262,13 +273,15 @@ void LockOrderGraph::remove_lock(LockId lock) {
 }
 
 void LockOrderGraph::drop_edges_of(Node& node) {
-  auto unlink = [](Edge*& head, Edge* edge, Edge* Edge::*next) {
-    for (Edge** link = &head; *link != nullptr; link = &((*link)->*next)) {
-      if (*link == edge) {
-        *link = edge->*next;
-        return;
-      }
-    }
+  auto unlink_out = [this](Edge* edge) {
+    Edge*& link = edge->previous_out != nullptr ? edge->previous_out->next_out : nodes_[edge->from.index()].out;
+    link = edge->next_out;
+    if (edge->next_out != nullptr) edge->next_out->previous_out = edge->previous_out;
+  };
+  auto unlink_in = [this](Edge* edge) {
+    Edge*& link = edge->previous_in != nullptr ? edge->previous_in->next_in : nodes_[edge->to.index()].in;
+    link = edge->next_in;
+    if (edge->next_in != nullptr) edge->next_in->previous_in = edge->previous_in;
   };
   auto recycle = [this](Edge* edge) {
     if (!edge->ordered) --unordered_edges_;
@@ -278,14 +291,13 @@ void LockOrderGraph::drop_edges_of(Node& node) {
     free_edges_ = edge;
   };
   while (Edge* edge = node.out) {
-    node.out = edge->next_out;
-    if (&nodes_[edge->to.index()] != &node) unlink(nodes_[edge->to.index()].in, edge, &Edge::next_in);
-    else unlink(node.in, edge, &Edge::next_in);
+    unlink_out(edge);
+    unlink_in(edge);
     recycle(edge);
   }
   while (Edge* edge = node.in) {
-    node.in = edge->next_in;
-    unlink(nodes_[edge->from.index()].out, edge, &Edge::next_out);
+    unlink_in(edge);
+    unlink_out(edge);
     recycle(edge);
   }
 }
@@ -369,6 +381,12 @@ bool LockOrderGraph::check_invariants() const {
     bool listed = false;
     for (const Edge* e = source.out; e != nullptr; e = e->next_out) listed |= (e == edge);
     if (!listed) return false;
+    // The back links agree with the forward ones.
+    const Node& target = nodes_[edge->to.index()];
+    if ((edge->previous_out == nullptr ? source.out : edge->previous_out->next_out) != edge) return false;
+    if ((edge->previous_in == nullptr ? target.in : edge->previous_in->next_in) != edge) return false;
+    if (edge->next_out != nullptr && edge->next_out->previous_out != edge) return false;
+    if (edge->next_in != nullptr && edge->next_in->previous_in != edge) return false;
     // The topological order holds for every ordered edge.
     if (edge->ordered && source.rank >= nodes_[edge->to.index()].rank) return false;
     unordered += edge->ordered ? 0 : 1;

@@ -261,4 +261,37 @@ std::vector<SiteProfileRow> LockProfile::site_rows(const std::vector<ThreadProfi
   return out;
 }
 
+void LockProfile::clear_counts() {
+  if (!ready_.load(std::memory_order_acquire)) return;
+  auto clear_timed = [](TimedCounters& timed) {
+    for (auto* counter : {&timed.contended, &timed.wait_total_ns, &timed.wait_max_ns, &timed.hold_samples,
+                          &timed.hold_total_ns, &timed.hold_max_ns}) {
+      counter->store(0, std::memory_order_relaxed);
+    }
+  };
+  locks_.for_each_used([&](LockRecord& lock) {
+    lock.acquisitions.store(0, std::memory_order_relaxed);
+    lock.reads.store(0, std::memory_order_relaxed);
+    lock.owner_changes.store(0, std::memory_order_relaxed);
+    clear_timed(lock.timed);
+    lock.cond_waits.store(0, std::memory_order_relaxed);
+    lock.cond_wakeups.store(0, std::memory_order_relaxed);
+    lock.cond_wait_total_ns.store(0, std::memory_order_relaxed);
+    lock.cond_wait_max_ns.store(0, std::memory_order_relaxed);
+    if (LockHistograms* histograms = lock.histograms.load(std::memory_order_relaxed)) {
+      for (auto& bucket : histograms->wait.buckets) bucket.store(0, std::memory_order_relaxed);
+      for (auto& bucket : histograms->hold.buckets) bucket.store(0, std::memory_order_relaxed);
+    }
+    for (size_t i = 0; i < 2; ++i) {
+      lock.hot_sites[i].store(kNoStack, std::memory_order_relaxed);
+      lock.hot_counts[i].store(0, std::memory_order_relaxed);
+    }
+  });
+  sites_.for_each_used([&](SiteRecord& site) {
+    site.acquisitions.store(0, std::memory_order_relaxed);
+    site.owner_changes.store(0, std::memory_order_relaxed);
+    clear_timed(site.timed);
+  });
+}
+
 }  // namespace lockwatch

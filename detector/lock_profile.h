@@ -186,6 +186,9 @@ class LockProfile {
   // Every site record, plus the counts live threads still hold in `live`.
   std::vector<SiteProfileRow> site_rows(const std::vector<ThreadProfile::SiteCount*>& live) const;
   size_t dropped_locks() const { return dropped_locks_.load(std::memory_order_relaxed); }
+  // In a forked child (one thread): every count back to zero, the records kept (threads'
+  // caches point at them), so the child's profile is its own work.
+  void clear_counts();
 
  private:
   // A table of slots and the list of the slots in use (slot + 1, 0 while being written), so

@@ -1,6 +1,7 @@
 // ThreadDirectory: the live threads lockwatch knows, so a check can cite another thread's
 // evidence (where the owner of a mutex acquired it) and, later, the watchdog can walk them.
-// A doubly linked list through ThreadState, changed only when threads start and end.
+// A doubly linked list through ThreadRecord, changed only when threads start and end: a live
+// thread's ThreadRecord, or the record kept of a thread that ended holding locks.
 // Thread-safe: one SpinLock. Reading another thread's held locks is a racy snapshot, used
 // only as evidence in reports.
 #pragma once
@@ -14,14 +15,16 @@ namespace lockwatch {
 
 class ThreadDirectory {
  public:
-  void add(ThreadState& thread);
-  void remove(ThreadState& thread);
-  // Calls `visit(const ThreadState&)` for the thread with kernel id `tid`, under the lock;
+  void add(ThreadRecord& thread);
+  void remove(ThreadRecord& thread);
+  // Lists `kept` in the place of `thread`, which must be listed.
+  void replace(ThreadRecord& thread, ThreadRecord& kept);
+  // Calls `visit(const ThreadRecord&)` for the thread with kernel id `tid`, under the lock;
   // false when there is none.
   template <typename Visit>
   bool with_thread(pid_t tid, Visit&& visit) {
     SpinLockGuard guard(lock_);
-    for (ThreadState* thread = head_; thread != nullptr; thread = thread->next_listed) {
+    for (ThreadRecord* thread = head_; thread != nullptr; thread = thread->next_listed) {
       if (thread->tid == tid) {
         visit(*thread);
         return true;
@@ -30,18 +33,19 @@ class ThreadDirectory {
     return false;
   }
 
-  // Calls `visit(const ThreadState&)` for every listed thread, under the lock.
+  // Calls `visit(const ThreadRecord&)` for every listed thread, under the lock.
   template <typename Visit>
   void for_each(Visit&& visit) {
     SpinLockGuard guard(lock_);
-    for (ThreadState* thread = head_; thread != nullptr; thread = thread->next_listed) visit(*thread);
+    for (ThreadRecord* thread = head_; thread != nullptr; thread = thread->next_listed) visit(*thread);
   }
 
-  // After fork(): only `survivor` (the forking thread) exists in the child.
-  void keep_only(ThreadState& survivor) {
+  // After fork(): only `survivor` (the forking thread; null when it has no state) exists in
+  // the child.
+  void keep_only(ThreadRecord* survivor) {
     SpinLockGuard guard(lock_);
-    head_ = &survivor;
-    survivor.next_listed = survivor.previous_listed = nullptr;
+    head_ = survivor;
+    if (survivor != nullptr) survivor->next_listed = survivor->previous_listed = nullptr;
   }
 
   void lock_for_fork() { lock_.lock(); }
@@ -49,7 +53,7 @@ class ThreadDirectory {
 
  private:
   SpinLock lock_;
-  ThreadState* head_ = nullptr;
+  ThreadRecord* head_ = nullptr;
 };
 
 }  // namespace lockwatch

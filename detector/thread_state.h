@@ -101,24 +101,30 @@ struct RecentSignals {
   }
 };
 
-struct ThreadState {
+// What other threads read of a thread (the directory, the watchdog, evidence look-ups), and
+// all that is kept of a thread that ended holding locks: a few KiB instead of its caches.
+struct ThreadRecord {
   static constexpr size_t kMaxHeld = 64;
 
   BlockingOperation blocked;  // first: the fast path touches it and held[0..1] in one line
-  uint32_t number;  // 1, 2, ... in the order lockwatch first saw the threads; never reused
+  uint32_t number;            // 1, 2, ... in the order lockwatch first saw the threads; never reused
   pid_t tid;
   uint32_t held_count;
   uint32_t acquisitions;        // numbers HeldLock::serial
   uint32_t untracked_held;      // acquisitions past kMaxHeld, not tracked
   HeldLock held[kMaxHeld + 1];  // the last slot stages a request past kMaxHeld
+  uintptr_t self;               // its pthread_t, which joins name it by
+  std::atomic<bool> exited;     // a record kept after its thread ended holding locks for good
+  RecentSignals signals;
+  ThreadRecord* next_listed;  // ThreadDirectory's list
+  ThreadRecord* previous_listed;
+};
+
+// A live thread: its record and the caches its fast path uses.
+struct ThreadState : ThreadRecord {
   KnownEdgeCache known_edges;
   AcquisitionSiteCache sites;
   ThreadProfile profile;
-  uintptr_t self;                // its pthread_t, which joins name it by
-  std::atomic<bool> exited;      // ended, still listed because it holds locks for good
-  RecentSignals signals;
-  ThreadState* next_listed;  // ThreadDirectory's list
-  ThreadState* previous_listed;
 };
 
 }  // namespace lockwatch

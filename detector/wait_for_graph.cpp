@@ -7,12 +7,12 @@ namespace lockwatch {
 
 std::vector<ThreadSnapshot> snapshot_threads(ThreadDirectory& threads) {
   std::vector<ThreadSnapshot> snapshot;
-  threads.for_each([&](const ThreadState& thread) {
+  threads.for_each([&](const ThreadRecord& thread) {
     ThreadSnapshot entry{thread.number, thread.tid, thread.self, thread.exited.load(std::memory_order_acquire),
                          0, 0, {}, {}, {}};
     const uint64_t word = thread.blocked.word.load(std::memory_order_acquire);
     const uint32_t episode = thread.blocked.episodes.load(std::memory_order_acquire);
-    const uint32_t count = std::min<uint32_t>(thread.held_count, ThreadState::kMaxHeld);
+    const uint32_t count = std::min<uint32_t>(thread.held_count, ThreadRecord::kMaxHeld);
     entry.held.assign(thread.held, thread.held + count);
     // A lock request being waited for is staged right after the held locks.
     entry.request = thread.held[count];

@@ -47,6 +47,12 @@ class WaitTable {
 
   void lock_for_fork() { lock_.lock(); }
   void unlock_after_fork() { lock_.unlock(); }
+  // In a forked child: the waiters were the parent's other threads, which the child has not.
+  void forget_all() {
+    SpinLockGuard guard(lock_);
+    for (Entry& entry : entries_) entry = {};
+    used_.store(0, std::memory_order_relaxed);
+  }
 
  private:
   struct Entry {

@@ -212,6 +212,19 @@ void Watchdog::report_hang(const std::vector<ThreadSnapshot>& threads, uint64_t 
     finding.dump.push_back(thread_dump(threads, i, now_ms, sampler));
     shortest = std::min(shortest, finding.dump.back().blocked_ms);
   }
+  // A thread that ended holding a lock one of them waits for is why that one waits: shown too.
+  for (size_t i = 0; i < threads.size(); ++i) {
+    if (!threads[i].exited) continue;
+    const bool awaited = std::any_of(threads.begin(), threads.end(), [&](const ThreadSnapshot& waiter) {
+      const bool lock_wait = waiter.blocked() == BlockingKind::lock || waiter.blocked() == BlockingKind::timed_lock;
+      return !waiter.exited && lock_wait &&
+             std::any_of(threads[i].held.begin(), threads[i].held.end(),
+                         [&](const HeldLock& held) { return held.address == waiter.object(); });
+    });
+    if (!awaited) continue;
+    finding.threads.push_back({threads[i].number, threads[i].tid});
+    finding.dump.push_back(thread_dump(threads, i, now_ms, sampler));
+  }
   finding.duration_ms = shortest;
   sink_.report(finding);
 }

@@ -151,14 +151,16 @@ void forget_locks_on_own_stack(Detector& detector) {
 
 void Runtime::on_thread_exit(void* state) {
   // The thread is ending (returned, exited or cancelled): what it still holds is reported,
-  // and stays visible to the watchdog. Whatever it locks from here on (later TLS destructors) passes through, so no new state is
+  // and stays visible to the watchdog (in a record of the thread; its state is freed).
+  // Whatever it locks from here on (later TLS destructors) passes through, so no new state is
   // attached and leaked. The mark dies with the thread's TLS.
   ++lockwatch_depth;
   auto* thread = static_cast<ThreadState*>(state);
+  // Keeps a record of the thread if it holds locks.
   const bool still_holds_locks = instance().detector_.detach_thread(*thread, &held_lock_outlives_owner);
   if (!still_holds_locks && thread->tid != getpid()) forget_locks_on_own_stack(instance().detector_);
   current_thread_state = nullptr;
-  if (!still_holds_locks) internal_free(thread, sizeof(ThreadState));
+  internal_free(thread, sizeof(ThreadState));
 }
 
 void Runtime::write_profile() {
@@ -215,7 +217,10 @@ void Runtime::after_fork() {
 void Runtime::after_fork_in_child() {
   after_fork();
   Runtime& runtime = instance();
-  if (current_thread_state != nullptr) runtime.detector_.forget_other_threads(*current_thread_state);
+  // The thread that forked lives on in the child under a tid of its own: findings, evidence
+  // and the watchdog's /proc and signal look-ups must name it by that one.
+  if (current_thread_state != nullptr) current_thread_state->tid = static_cast<pid_t>(syscall(SYS_gettid));
+  runtime.detector_.adopt_forked_child(current_thread_state);
   runtime.reporter_.forget_other_threads();
   runtime.watchdog_started_.store(false);
   runtime.open_long_holds_.store(0);  // the parent's watchdog's, which the child has not

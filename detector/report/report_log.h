@@ -2,7 +2,9 @@
 // Each record is one write(2) of a whole line on an O_APPEND descriptor, so records are
 // durable the moment they are made (a SIGKILL loses nothing written) and several writers
 // never interleave within a line. The file is created with O_EXCL|O_NOFOLLOW: an existing
-// file or a planted symlink is never clobbered; the name then gets a ".N" suffix instead.
+// file or a planted symlink is never followed or clobbered; the name then gets a ".N" suffix
+// instead, silently when the file in the way is a lockwatch report (an exec()ed image of the
+// same pid writes the next one), with one line on stderr when it is anything else.
 #pragma once
 
 #include <sys/types.h>

@@ -1,8 +1,12 @@
 // Finding -> JSON Lines + text; see reporter.h.
 #include "report/reporter.h"
 
+#include <limits.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
 
 #include "report/fingerprint.h"
 #include "report/diagnostics.h"
@@ -24,12 +28,24 @@ Suppressions load_suppressions(const Options& options) {
 }
 
 // Outside the reporter's lock: stderr may be a pipe nobody reads, and fork() waits for the
-// lock. One write(2) for the whole report keeps concurrent reports apart in practice.
+// lock. The processes of a test suite often share one stderr pipe, and a pipe keeps a write
+// whole only up to PIPE_BUF bytes: a longer report written at once is cut where the pipe
+// fills, and another process's report lands in the middle of a line. So the text goes in
+// chunks of whole lines of at most PIPE_BUF bytes: reports written at the same moment may
+// alternate by chunks, but no line is ever cut (one longer than PIPE_BUF alone excepted).
 void write_stderr(const std::string& text) {
   for (size_t done = 0; done < text.size();) {
-    const ssize_t written = ::write(STDERR_FILENO, text.data() + done, text.size() - done);
-    if (written <= 0) break;
-    done += static_cast<size_t>(written);
+    size_t end = std::min(text.size(), done + PIPE_BUF);
+    if (end < text.size()) {
+      const size_t newline = text.rfind('\n', end - 1);
+      if (newline != std::string::npos && newline >= done) end = newline + 1;
+    }
+    while (done < end) {
+      const ssize_t written = ::write(STDERR_FILENO, text.data() + done, end - done);
+      if (written < 0 && errno == EINTR) continue;
+      if (written <= 0) return;
+      done += static_cast<size_t>(written);
+    }
   }
 }
 

@@ -1,6 +1,8 @@
 // Text report formatting; see text_report.h.
 #include "report/text_report.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace lockwatch {
@@ -56,9 +58,13 @@ std::string thread_state_text(const Finding& finding, const FindingThreadDump& t
 void append_thread_dump(std::string& out, const Finding& finding, const std::vector<FindingThreadDump>& threads,
                         const ResolvedStacks& stacks) {
   for (const FindingThreadDump& thread : threads) {
-    out += fmt::format("    T{} (tid {}) {}; now at ({}):\n", thread.number, thread.tid, thread_state_text(finding, thread),
-                       thread.stack_source);
-    append_stack(out, stacks.frames(thread.stack));
+    if (thread.state == "exited") {
+      out += fmt::format("    T{} (tid {}) has ended, and holds for good:\n", thread.number, thread.tid);
+    } else {
+      out += fmt::format("    T{} (tid {}) {}; now at ({}):\n", thread.number, thread.tid,
+                         thread_state_text(finding, thread), thread.stack_source);
+      append_stack(out, stacks.frames(thread.stack));
+    }
     for (const FindingHeldLock& held : thread.held) {
       out += fmt::format("      holds {} {} ({}) for {} ms, acquired at:\n", lock_kind_name(held.kind),
                          lock_label(finding, held.address), held.mode == LockMode::read ? "read" : "exclusive",
@@ -173,9 +179,12 @@ std::string finding_message(const Finding& finding) {
                        owners.empty() ? std::string("a thread lockwatch does not know") : owners);
   }
   if (finding.kind == "hang") {
+    // The dump also shows threads that ended holding a lock a blocked one waits for.
+    const auto live = std::count_if(finding.dump.begin(), finding.dump.end(),
+                                    [](const FindingThreadDump& thread) { return thread.state != "exited"; });
     return fmt::format("hang: all {} threads have been blocked in synchronization calls for {} ms or more; nothing "
                        "can progress",
-                       finding.dump.size(), finding.duration_ms);
+                       live, finding.duration_ms);
   }
   if (finding.kind == "long_hold" && !finding.locks.empty()) {
     return fmt::format("long hold: T{} has held the {} M1 for {} ms and still holds it", finding.thread,

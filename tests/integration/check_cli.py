@@ -239,13 +239,67 @@ def check_bad_input(cli: str, library: str, samples: str) -> None:
                 fail(f"--format {report_format}: a record with odd field types must not crash: "
                      f"{odd.returncode}\n{odd.stderr}")
 
-        # A statically linked CMD cannot be watched: say so instead of a silent pass.
-        static = "/sbin/ldconfig"
-        probe = subprocess.run(["ldd", static], capture_output=True) if os.path.exists(static) else None
-        if probe is not None and b"statically linked" in probe.stdout + probe.stderr:
-            result = run([cli, "run", "--", static, "--version"])
-            if result.returncode != 0 or "lockwatch: warning: no process" not in result.stderr:
-                fail(f"a static CMD: its status and one warning, got {result.returncode}:\n{result.stderr}")
+        check_unwatchable(cli, samples, directory)
+
+
+def check_unwatchable(cli: str, samples: str, directory: str) -> None:
+    """lockwatch run says before CMD runs when the loader will not preload lockwatch into it
+    (statically linked; secure execution), runs it all the same with its status, and adds no
+    'no process reported' warning after it; a set-user-ID program that runs as the caller's own
+    real user is no secure execution, and is watched."""
+    def expect_warning(what: str, command: list[str], needles: tuple[str, ...], status: int) -> None:
+        # stderr and stdout in one pipe: the warning must come before the program's output.
+        result = subprocess.run([cli, "run", "--", *command], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                text=True, timeout=120)
+        lines = result.stdout.splitlines()
+        warnings = [line for line in lines if line.startswith("lockwatch: ")]
+        if result.returncode != status or len(warnings) != 1 or lines[0] != warnings[0] or \
+                not warnings[0].startswith(f"lockwatch: warning: '{command[0]}' ") or \
+                not warnings[0].endswith("so lockwatch cannot watch it") or not all(n in warnings[0] for n in needles):
+            fail(f"{what}: expected exit {status} and one warning, first, naming {needles}; got "
+                 f"{result.returncode}:\n{result.stdout}")
+
+    static_abba = os.path.join(samples, "static_abba")
+    if os.path.exists(static_abba):
+        expect_warning("a static CMD", [static_abba], ("statically linked", "no program interpreter"), 0)
+    else:
+        print("note: no static_abba sample (no libc.a): the static-binary warning is checked on /sbin/ldconfig only")
+    static = "/sbin/ldconfig"
+    probe = subprocess.run(["ldd", static], capture_output=True) if os.path.exists(static) else None
+    if probe is not None and b"statically linked" in probe.stdout + probe.stderr:
+        expect_warning("a static CMD in PATH", [static, "--version"], ("statically linked",), 0)
+    script = os.path.join(directory, "script-on-static")
+    with open(script, "w") as output:
+        output.write(f"#!{static_abba if os.path.exists(static_abba) else static}\n")
+    os.chmod(script, 0o755)
+    expect_warning("a script whose interpreter is static", [script], ("runs the interpreter", "statically linked"), 0)
+
+    # Set-user-ID and set-group-ID copies of abba. The loader ignores LD_PRELOAD only when exec
+    # changes the effective user or group away from the real one.
+    nosuid = os.statvfs(directory).f_flag & os.ST_NOSUID
+    abba = os.path.join(directory, "abba-setid")
+    for what, mode, owner in (("set-user-ID", 0o4755, "user"), ("set-group-ID", 0o2755, "group")):
+        shutil.copy(os.path.join(samples, "abba"), abba)
+        other = os.geteuid() == 0  # root can give the file to nobody / nogroup
+        if other:
+            os.chown(abba, 65534 if owner == "user" else -1, 65534 if owner == "group" else -1)
+        os.chmod(abba, mode)
+        if other and not nosuid:
+            expect_warning(f"a {what} CMD", [abba], (what, "secure-execution", "ignores LD_PRELOAD"), 0)
+        else:  # its own real user or group (or a nosuid mount): the loader preloads lockwatch
+            result = run([cli, "run", "-q", "--", abba])
+            if result.returncode != 66 or "lockwatch: warning" in result.stderr:
+                fail(f"a {what} CMD of the caller's own: watched (exit 66), no warning; got {result.returncode}:\n"
+                     f"{result.stderr}")
+        os.remove(abba)
+    if os.geteuid() == 0 and not nosuid:
+        # root running a set-user-ID-root program: no secure execution, so it is watched.
+        shutil.copy(os.path.join(samples, "abba"), abba)
+        os.chmod(abba, 0o4755)
+        result = run([cli, "run", "-q", "--", abba])
+        if result.returncode != 66 or "lockwatch: warning" in result.stderr:
+            fail(f"root running a set-user-ID-root CMD is watched (exit 66), no warning; got {result.returncode}:\n"
+                 f"{result.stderr}")
 
 
 def check_demo(cli: str, library: str, samples: str) -> None:

@@ -40,7 +40,9 @@ ACQUISITION_MODES = ("read", "write", "exclusive")
 HEX_NUMBER = re.compile(r"0x[0-9a-fA-F]+\Z")
 BUILD_ID = re.compile(r"(?:[0-9a-f]{2})+\Z")
 UTC_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z\Z")
-REPORT_NAME = re.compile(r"report\.(\d+)\.jsonl\Z")
+# <log_path>.<pid>.jsonl, or <log_path>.<pid>.<N>.jsonl for a later image of the same pid (a
+# process that exec()ed after writing its start record: the name was taken).
+REPORT_NAME = re.compile(r"report\.(\d+)(?:\.(\d+))?\.jsonl\Z")
 EXCERPT_LINES = 40
 EXCERPT_LINE_CHARS = 3000
 
@@ -94,6 +96,18 @@ def parse_arguments(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
                              "must be the same under the preload")
     parser.add_argument("--expect-exit", type=int, metavar="N",
                         help="the exit status under the preload")
+    parser.add_argument("--expect-findings-in", action="append", default=[],
+                        metavar="WHO:KIND[:SUBKIND]=COUNT",
+                        help="findings of KIND (or misuse:SUBKIND) in the reports of WHO: 'own' (the "
+                             "command's process), 'others' (every other process) or an executable's "
+                             "file name (the exe of the start record); repeatable")
+    parser.add_argument("--expect-processes", type=int, metavar="N",
+                        help="N process images in all reports (start records)")
+    parser.add_argument("--expect-report-files", type=int, metavar="N",
+                        help="N report files in all (one per process, one more per exec)")
+    parser.add_argument("--no-end-record", action="store_true",
+                        help="the command's process is killed: its report ends without an end record, "
+                             "every record it has is complete")
     parser.add_argument("--expect-findings", action="append", default=[],
                         metavar="KIND[:SUBKIND]=COUNT",
                         help="findings of KIND (or misuse:SUBKIND) in all reports (repeatable); "
@@ -131,6 +145,9 @@ def parse_arguments(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     parser.add_argument("--expect-profile-lock", action="append", default=[], metavar="FUNCTION:FIELD:MIN:MAX",
                         help="the profiled lock created in FUNCTION has FIELD (e.g. contended, hold.max_ns) "
                              "within [MIN, MAX]")
+    parser.add_argument("--profile-of", default="all", metavar="WHO",
+                        help="--expect-profile-* read the last profile record of WHO: all (default), own, "
+                             "others, or an executable's file name")
     parser.add_argument("--expect-function", action="append", default=[], metavar="NAME",
                         help="NAME is the function of some frame of some finding (repeatable); "
                              "C++ names match without scope and parameters")
@@ -144,6 +161,10 @@ def parse_arguments(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     stderr_group = parser.add_mutually_exclusive_group()
     stderr_group.add_argument("--require-stderr-empty", action="store_true",
                               help="nothing on stderr under the preload")
+    stderr_group.add_argument("--stderr-lines-whole", action="store_true",
+                              help="every stderr line is a whole line of lockwatch's (it starts with "
+                                   "'==lockwatch==', two spaces or 'lockwatch: ', and holds '==lockwatch==' "
+                                   "nowhere else): reports of processes sharing stderr never cut each other's lines")
     stderr_group.add_argument("--expect-stderr-line", action="append", default=[],
                               metavar="REGEX",
                               help="stderr under the preload has exactly one line per REGEX given, "
@@ -166,6 +187,13 @@ def parse_arguments(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
                          f"with KIND one of {', '.join(FINDING_KINDS)} and SUBKIND one of "
                          f"{', '.join(MISUSE_SUBKINDS)}")
         args.expected_counts[key] = int(count)
+    args.expected_counts_in = []
+    for item in args.expect_findings_in:
+        who, colon, rest = item.partition(":")
+        key, _, count = rest.partition("=")
+        if not colon or not who or not valid_finding_key(key) or not count.isdigit():
+            parser.error(f"--expect-findings-in {item}: want WHO:KIND=COUNT or WHO:misuse:SUBKIND=COUNT")
+        args.expected_counts_in.append((who, key, int(count)))
     for key in args.allow_warning:
         if not valid_finding_key(key):
             parser.error(f"--allow-warning {key}: want KIND or misuse:SUBKIND")
@@ -240,39 +268,49 @@ def describe_status(status: int | None) -> str:
 
 
 def load_reports(report_dir: str, failures: Failures) -> tuple[list[Process], dict[str, list[str]]]:
-    """Parses every report file into process images; returns them and each file's raw lines."""
+    """Parses every report file into process images; returns them and each file's raw lines.
+    A pid's files (report.<pid>.jsonl, then report.<pid>.<N>.jsonl by N) are its images in order."""
     processes: list[Process] = []
     raw_lines: dict[str, list[str]] = {}
-    for path in sorted(glob.glob(os.path.join(report_dir, "report.*.jsonl"))):
+    by_pid: dict[int, list[tuple[int, str]]] = {}
+    for path in glob.glob(os.path.join(report_dir, "report.*.jsonl")):
         name = os.path.basename(path)
         match = REPORT_NAME.match(name)
         if not match:
-            failures.add(f"{name}: report file name is not report.<pid>.jsonl")
+            failures.add(f"{name}: report file name is not report.<pid>[.<N>].jsonl")
             continue
-        with open(path, encoding="utf-8", errors="replace") as report:
-            text = report.read()
-        raw_lines[path] = text.splitlines()
-        if text and not text.endswith("\n"):
-            failures.add(f"{name}: the last record is not terminated by a newline (torn write?)")
+        by_pid.setdefault(int(match.group(1)), []).append((int(match.group(2) or 0), path))
+    for pid, files in sorted(by_pid.items()):
         records = []
-        for number, line in enumerate(raw_lines[path], 1):
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as error:
-                failures.add(f"{name}:{number}: not JSON ({error}): {line[:200]!r}")
-                continue
-            if not isinstance(record, dict) or not isinstance(record.get("type"), str):
-                failures.add(f"{name}:{number}: not an object with a string \"type\"")
-                continue
-            records.append((f"{name}:{number}", record))
-        processes += split_into_processes(name, int(match.group(1)), records, failures)
+        for _, path in sorted(files):
+            name = os.path.basename(path)
+            with open(path, encoding="utf-8", errors="replace") as report:
+                text = report.read()
+            raw_lines[path] = text.splitlines()
+            if text and not text.endswith("\n"):
+                failures.add(f"{name}: the last record is not terminated by a newline (torn write?)")
+            if not text:
+                failures.add(f"{name}: empty report (no start record)")
+            for number, line in enumerate(raw_lines[path], 1):
+                try:
+                    record = json.loads(line)
+                except json.JSONDecodeError as error:
+                    failures.add(f"{name}:{number}: not JSON ({error}): {line[:200]!r}")
+                    continue
+                if not isinstance(record, dict) or not isinstance(record.get("type"), str):
+                    failures.add(f"{name}:{number}: not an object with a string \"type\"")
+                    continue
+                if number == 1 and record["type"] != "start":
+                    failures.add(f"{name}:1: first record is {record['type']!r}, not 'start'")
+                records.append((f"{name}:{number}", record))
+        processes += split_into_processes(f"report.{pid}", pid, records, failures)
     return processes, raw_lines
 
 
 def split_into_processes(name: str, pid: int, records: list[tuple[str, dict]],
                          failures: Failures) -> list[Process]:
-    """A file holds one process image per start record; only the last image must have ended
-    (the others exec()ed a new program)."""
+    """A pid's records hold one process image per start record; only the last image must have
+    ended (the others exec()ed a new program): check_endings checks that."""
     if not records:
         failures.add(f"{name}: empty report (no start record)")
         return []
@@ -310,8 +348,6 @@ def split_into_processes(name: str, pid: int, records: list[tuple[str, dict]],
             processes[-1].others.append(record)
         else:
             failures.add(f"{where}: unknown record type {kind!r}")
-    if processes[-1].end is None:
-        failures.add(f"{name}: the last record is not 'end' (did the process crash?)")
     return processes
 
 
@@ -571,6 +607,11 @@ def check_expectations(args: argparse.Namespace, command: list[str], run: Run,
     stderr_lines = run.stderr.decode(errors="replace").splitlines()
     if args.require_stderr_empty and run.stderr:
         failures.add("stderr under the preload is not empty")
+    if args.stderr_lines_whole:
+        cut = [line for line in stderr_lines
+               if not line.startswith(("==lockwatch==", "  ", "lockwatch: ")) or "==lockwatch==" in line[1:]]
+        if cut:
+            failures.add(f"{len(cut)} stderr line(s) cut or mixed, e.g. {cut[0][:200]!r}")
     if args.expect_stderr_line:
         if len(stderr_lines) != len(args.expect_stderr_line):
             failures.add(f"stderr has {len(stderr_lines)} lines, expected "
@@ -584,12 +625,27 @@ def check_expectations(args: argparse.Namespace, command: list[str], run: Run,
         failures.add(f"no report from the command's own process (pid {run.pid})")
     else:
         check_own_process(own, command, run, failures)
+    check_endings(args, run, processes, failures)
+    check_thread_ids(processes, failures)
+    if args.expect_processes is not None and len(processes) != args.expect_processes:
+        failures.add(f"{len(processes)} process images reported (start records), expected {args.expect_processes}: "
+                     + ", ".join(f"{p.pid} {os.path.basename(str(p.start.get('exe')))}" for p in processes))
+    for who, key, count in args.expected_counts_in:
+        chosen = [process for process in processes if process_is(process, who, run.pid)]
+        seen = sum(1 for process in chosen for finding in process.findings
+                   if key in finding_keys(finding) and not (finding.get("severity") == "warning"
+                                                            and any(k in args.allow_warning for k in finding_keys(finding))))
+        if seen != count:
+            failures.add(f"{seen} {key} finding(s) in the reports of {who} ({len(chosen)} process images), "
+                         f"expected {count}")
 
     findings = [finding for process in processes for finding in process.findings]
     check_counts(args, findings, failures)
     check_evidence(args, findings, failures)
     others = [record for process in processes for record in process.others]
     check_watchdog_records(args, findings, others, failures)
+    check_profile(args, [record for process in processes if process_is(process, args.profile_of, run.pid)
+                         for record in process.others], failures)
 
     if args.cycle_length is not None:
         for finding in findings:
@@ -754,7 +810,6 @@ def check_watchdog_records(args: argparse.Namespace, findings: list[dict], other
             failures.add(f"{seen} {kind} record(s), expected {count}")
     dumps = [thread for record in findings for thread in record.get("thread_dump", [])]
     dumps += [thread for record in others for thread in record.get("threads", [])]
-    check_profile(args, others, failures)
     sources = sorted({thread.get("stack_source") for thread in dumps if isinstance(thread, dict)})
     for expected in args.expect_stack_source:
         if expected not in sources:
@@ -773,6 +828,44 @@ def check_watchdog_records(args: argparse.Namespace, findings: list[dict], other
                            if isinstance(frame, dict)})
             failures.add(f"no thread dump has a {source!r} stack with a frame in {name!r}; seen: "
                          f"{', '.join(seen) or '(none)'}")
+
+
+def process_is(process: Process, who: str, own_pid: int) -> bool:
+    if who == "all":
+        return True
+    if who == "own":
+        return process.pid == own_pid
+    if who == "others":
+        return process.pid != own_pid
+    return os.path.basename(str(process.start.get("exe"))) == who
+
+
+def check_endings(args: argparse.Namespace, run: Run, processes: list[Process], failures: Failures) -> None:
+    """The last image of every pid wrote its end record: it exited, through exit() or lockwatch's
+    on_deadlock. With --no-end-record the command's own process was killed instead: no end."""
+    last: dict[int, Process] = {}
+    for process in processes:
+        last[process.pid] = process
+    for pid, process in sorted(last.items()):
+        if args.no_end_record and pid == run.pid:
+            if process.end is not None:
+                failures.add(f"report.{pid}: an end record, but the process was to be killed before its end")
+        elif process.end is None:
+            failures.add(f"report.{pid}: the last record is not 'end' (did the process crash?)")
+
+
+def check_thread_ids(processes: list[Process], failures: Failures) -> None:
+    """A process's findings name its own threads: never a tid that is another reported process's
+    pid (a forked child that kept its parent's tid for the thread that forked, say)."""
+    pids = {process.pid for process in processes}
+    for process in processes:
+        for finding in process.findings:
+            named = [thread.get("tid") for thread in finding.get("threads", []) if isinstance(thread, dict)]
+            named += [thread.get("tid") for thread in finding.get("thread_dump", []) if isinstance(thread, dict)]
+            for tid in named:
+                if tid in pids and tid != process.pid:
+                    failures.add(f"report.{process.pid}: a {finding.get('kind')} finding names tid {tid}, "
+                                 f"the pid of another process of this run (the thread's tid before a fork?)")
 
 
 def check_own_process(own: list[Process], command: list[str], run: Run, failures: Failures) -> None:
@@ -846,13 +939,16 @@ def main(argv: list[str]) -> int:
     failures = Failures()
     processes, raw_lines = load_reports(report_dir, failures)
     check_expectations(args, command, run, native, processes, failures)
+    if args.expect_report_files is not None and len(raw_lines) != args.expect_report_files:
+        failures.add(f"{len(raw_lines)} report files, expected {args.expect_report_files}: "
+                     f"{sorted(os.path.basename(path) for path in raw_lines)}")
     if failures:
         print_failure(command, run, failures, raw_lines, report_dir)
         return 1
     shutil.rmtree(report_dir, ignore_errors=True)
     counts = ", ".join(f"{kind}={count}" for kind, count in sorted(args.expected_counts.items()))
     print(f"PASS: {os.path.basename(command[0])}: {describe_status(run.status)}, "
-          f"findings: {counts or 'none'}, {len(raw_lines)} report file(s)")
+          f"findings: {counts or 'none'}, {len(processes)} process image(s) in {len(raw_lines)} report file(s)")
     return 0
 
 

@@ -256,6 +256,35 @@ TEST_CASE("a thread that ends holding a lock is reported and stays visible as it
   CHECK_FALSE(h.detector.find_acquisition(78, A, holder));
 }
 
+TEST_CASE("a thread that ends holding a lock leaves a record of itself, and its state can go") {
+  Harness h;
+  auto t1 = h.thread(80);
+  h.lock(*t1, A);
+  h.lock(*t1, B);
+  CHECK(h.detector.detach_thread(*t1, [](const HeldLock&) { return false; }));
+  t1.reset();  // the state is the caller's to free: the record kept is a copy
+  MisuseReport::Related holder{};
+  REQUIRE(h.detector.find_acquisition(80, B, holder));
+  CHECK(holder.tid == 80);
+  CHECK(h.detector.find_acquisition(80, A, holder));
+  // The profile's snapshot walks the listed threads: the record has no caches to read.
+  (void)h.detector.profile_snapshot(0);
+}
+
+TEST_CASE("a forked child keeps only the thread that forked, or none") {
+  Harness h;
+  auto forker = h.thread(90);
+  auto other = h.thread(91);
+  h.lock(*forker, A);
+  h.lock(*other, B);
+  h.detector.adopt_forked_child(forker.get());
+  MisuseReport::Related holder{};
+  CHECK(h.detector.find_acquisition(90, A, holder));
+  CHECK_FALSE(h.detector.find_acquisition(91, B, holder));  // the other thread is not in the child
+  h.detector.adopt_forked_child(nullptr);  // a forking thread lockwatch had no state for
+  CHECK_FALSE(h.detector.find_acquisition(90, A, holder));
+}
+
 TEST_CASE("locks made to outlive their owner (robust mutexes) are no exit_holding") {
   Harness h;
   auto t1 = h.thread(79);

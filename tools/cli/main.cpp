@@ -21,6 +21,7 @@
 #include "install_layout.h"
 #include "junit_report.h"
 #include "lock_graph_dot.h"
+#include "preload_blockers.h"
 #include "report_formats.h"
 #include "report_reader.h"
 
@@ -183,6 +184,11 @@ std::string run_directory(const RunRequest& request) {
   } catch (const lockwatch::cli::ReportError& error) {
     usage_error(error.what());
   }
+  // Said before CMD runs: the processes it starts may still be watched, but not it.
+  const std::string blocker = lockwatch::cli::preload_blocker(request.command[0]);
+  if (!blocker.empty()) {
+    std::cerr << "lockwatch: warning: '" << request.command[0] << "' " << blocker << ", so lockwatch cannot watch it\n";
+  }
   if (!request.log_path.empty()) {  // reports go where the user says; no summary
     const fs::path parent = fs::path(request.log_path).parent_path();
     require_writable_directory(parent.empty() ? fs::path(".") : parent, "the --log-path directory");
@@ -225,9 +231,12 @@ std::string run_directory(const RunRequest& request) {
 
   std::error_code listing_error;
   if (fs::is_empty(directory, listing_error) && !listing_error) {
-    // Every preloaded process writes a start record: nothing at all means nothing was watched.
-    std::cerr << "lockwatch: warning: no process of '" << request.command[0]
-              << "' reported: is it statically linked, or does it clear LD_PRELOAD?\n";
+    // Every preloaded process writes a start record: nothing at all means nothing was watched
+    // (said already when the reason was known before the run).
+    if (blocker.empty()) {
+      std::cerr << "lockwatch: warning: no process of '" << request.command[0]
+                << "' reported: is it statically linked, or does it clear LD_PRELOAD?\n";
+    }
     if (request.out.empty()) fs::remove_all(directory);
     std::exit(command_status);
   }
