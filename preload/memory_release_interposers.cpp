@@ -1,9 +1,11 @@
-// Interposers for the calls that give memory back while locks may still live in it: free,
-// every operator delete, and dlclose. A std::mutex is never destroyed through a pthread call,
-// and C programs often free a struct without pthread_mutex_destroy: unless the lock is
+// Interposers for the calls that give memory back while locks may still live in it: free and
+// dlclose (libstdc++'s operator delete frees through free; an allocator that replaces operator
+// delete, like tcmalloc, is not seen: the shim exports no C++ symbols). A std::mutex is never
+// destroyed through a pthread call, and C programs often free a struct without
+// pthread_mutex_destroy: unless the lock is
 // forgotten before its memory is reused, a new lock at the same address inherits the dead
 // one's edges, and the first acquisition in the other order is a false lock_order_inversion.
-// Cost on every free: the allocator's malloc_usable_size and one filter load per 64 bytes
+// Cost on every free: the allocator's malloc_usable_size and one filter load per 4 KiB
 // (LockAddressFilter); only memory that may hold a tracked lock reaches the detector.
 //
 // The allocator functions are resolved apart from the pthread ones (real_functions.h), without
@@ -11,14 +13,12 @@
 // held, and a thread that waited there for another thread's dlsym would deadlock. A free made
 // from inside this thread's own dlsym, before anything is resolved, is leaked (bytes, once).
 // When free and malloc_usable_size do not come from the same allocator, sizes cannot be
-// trusted and only the operator delete calls that carry a size are checked.
+// trusted and frees are not checked.
 #include <dlfcn.h>
 #include <link.h>
 
 #include <atomic>
 #include <cstddef>
-#include <functional>
-#include <new>
 
 #include "runtime.h"
 
@@ -30,18 +30,6 @@ namespace {
 struct AllocatorFunctions {
   void (*free)(void*);
   size_t (*usable_size)(void*);
-  void (*delete_object)(void*);
-  void (*delete_array)(void*);
-  void (*delete_object_sized)(void*, size_t);
-  void (*delete_array_sized)(void*, size_t);
-  void (*delete_object_nothrow)(void*, const std::nothrow_t&);
-  void (*delete_array_nothrow)(void*, const std::nothrow_t&);
-  void (*delete_object_aligned)(void*, std::align_val_t);
-  void (*delete_array_aligned)(void*, std::align_val_t);
-  void (*delete_object_sized_aligned)(void*, size_t, std::align_val_t);
-  void (*delete_array_sized_aligned)(void*, size_t, std::align_val_t);
-  void (*delete_object_aligned_nothrow)(void*, std::align_val_t, const std::nothrow_t&);
-  void (*delete_array_aligned_nothrow)(void*, std::align_val_t, const std::nothrow_t&);
   int (*dlclose)(void*);
   bool sizes_trusted;  // free and malloc_usable_size belong to one allocator
 };
@@ -68,18 +56,6 @@ __attribute__((noinline)) const AllocatorFunctions* resolve_allocator_functions(
   AllocatorFunctions found{};
   resolve(found.free, "free");
   resolve(found.usable_size, "malloc_usable_size");
-  resolve(found.delete_object, "_ZdlPv");
-  resolve(found.delete_array, "_ZdaPv");
-  resolve(found.delete_object_sized, "_ZdlPvm");
-  resolve(found.delete_array_sized, "_ZdaPvm");
-  resolve(found.delete_object_nothrow, "_ZdlPvRKSt9nothrow_t");
-  resolve(found.delete_array_nothrow, "_ZdaPvRKSt9nothrow_t");
-  resolve(found.delete_object_aligned, "_ZdlPvSt11align_val_t");
-  resolve(found.delete_array_aligned, "_ZdaPvSt11align_val_t");
-  resolve(found.delete_object_sized_aligned, "_ZdlPvmSt11align_val_t");
-  resolve(found.delete_array_sized_aligned, "_ZdaPvmSt11align_val_t");
-  resolve(found.delete_object_aligned_nothrow, "_ZdlPvSt11align_val_tRKSt9nothrow_t");
-  resolve(found.delete_array_aligned_nothrow, "_ZdaPvSt11align_val_tRKSt9nothrow_t");
   resolve(found.dlclose, "dlclose");
   found.sizes_trusted = found.free != nullptr && found.usable_size != nullptr &&
                         same_object(reinterpret_cast<void*>(found.free), reinterpret_cast<void*>(found.usable_size));
@@ -96,18 +72,14 @@ inline const AllocatorFunctions* allocator_functions() {
 
 // Before memory at `block` (`bytes` long) goes back: the locks in it are forgotten first, so
 // that a lock another thread makes there the moment it is reused is a new one.
-// `running`: Runtime::running(), read by the caller.
-inline void release(void* block, size_t bytes, bool running = Runtime::running()) {
-  if (block == nullptr || bytes == 0 || !running) return;
+// Called once lockwatch runs (Runtime::running()).
+inline void release(void* block, size_t bytes) {
+  if (bytes == 0) return;
   const uintptr_t begin = reinterpret_cast<uintptr_t>(block);
   Detector& detector = Runtime::instance().detector();
   if (__builtin_expect(detector.may_hold_locks(begin, begin + bytes), 0) && !inside_lockwatch()) {
     detector.on_memory_released(begin, begin + bytes);
   }
-}
-
-inline void release_unsized(const AllocatorFunctions& functions, void* block) {
-  if (block != nullptr && functions.sizes_trusted && Runtime::running()) release(block, functions.usable_size(block), true);
 }
 
 // Writable segments of one loaded object: where its static locks live.
@@ -149,7 +121,7 @@ extern "C" {
 __attribute__((visibility("default"))) void free(void* block) {
   const AllocatorFunctions* functions = allocator_functions();
   if (functions == nullptr) return;  // from inside dlsym, before free is known: leaked
-  release_unsized(*functions, block);
+  if (block != nullptr && functions->sizes_trusted && Runtime::running()) release(block, functions->usable_size(block));
   functions->free(block);
 }
 
@@ -170,52 +142,3 @@ __attribute__((visibility("default"))) int dlclose(void* handle) {
 }
 
 }  // extern "C"
-
-// Replacing the global operator delete family forwards to the next one (libstdc++'s, or an
-// allocator's such as tcmalloc's, which never calls free). `bytes` is 0 when the call does
-// not carry the size.
-namespace {
-
-template <typename Next, typename... Args>
-inline void forward_delete(Next AllocatorFunctions::*next, void* block, size_t bytes, Args... args) {
-  const AllocatorFunctions* functions = allocator_functions();
-  if (functions == nullptr) return;
-  if (bytes != 0) {
-    release(block, bytes);
-  } else {
-    release_unsized(*functions, block);
-  }
-  (functions->*next)(block, args...);
-}
-
-}  // namespace
-
-#define LOCKWATCH_VISIBLE __attribute__((visibility("default")))
-using std::align_val_t;
-using std::nothrow_t;
-using F = AllocatorFunctions;
-
-LOCKWATCH_VISIBLE void operator delete(void* p) noexcept { forward_delete(&F::delete_object, p, 0); }
-LOCKWATCH_VISIBLE void operator delete[](void* p) noexcept { forward_delete(&F::delete_array, p, 0); }
-LOCKWATCH_VISIBLE void operator delete(void* p, size_t n) noexcept { forward_delete(&F::delete_object_sized, p, n, n); }
-LOCKWATCH_VISIBLE void operator delete[](void* p, size_t n) noexcept { forward_delete(&F::delete_array_sized, p, n, n); }
-LOCKWATCH_VISIBLE void operator delete(void* p, const nothrow_t& t) noexcept {
-  forward_delete(&F::delete_object_nothrow, p, 0, std::cref(t));
-}
-LOCKWATCH_VISIBLE void operator delete[](void* p, const nothrow_t& t) noexcept {
-  forward_delete(&F::delete_array_nothrow, p, 0, std::cref(t));
-}
-LOCKWATCH_VISIBLE void operator delete(void* p, align_val_t a) noexcept { forward_delete(&F::delete_object_aligned, p, 0, a); }
-LOCKWATCH_VISIBLE void operator delete[](void* p, align_val_t a) noexcept { forward_delete(&F::delete_array_aligned, p, 0, a); }
-LOCKWATCH_VISIBLE void operator delete(void* p, size_t n, align_val_t a) noexcept {
-  forward_delete(&F::delete_object_sized_aligned, p, n, n, a);
-}
-LOCKWATCH_VISIBLE void operator delete[](void* p, size_t n, align_val_t a) noexcept {
-  forward_delete(&F::delete_array_sized_aligned, p, n, n, a);
-}
-LOCKWATCH_VISIBLE void operator delete(void* p, align_val_t a, const nothrow_t& t) noexcept {
-  forward_delete(&F::delete_object_aligned_nothrow, p, 0, a, std::cref(t));
-}
-LOCKWATCH_VISIBLE void operator delete[](void* p, align_val_t a, const nothrow_t& t) noexcept {
-  forward_delete(&F::delete_array_aligned_nothrow, p, 0, a, std::cref(t));
-}

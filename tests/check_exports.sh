@@ -5,7 +5,7 @@
 set -euo pipefail
 library=$1
 exported=$(nm -D --defined-only "$library" | awk '{print $3}')
-unexpected=$(echo "$exported" | grep -vE '^(pthread_|lockwatch_|mtx_|cnd_|sem_|thrd_|free$|dlclose$|vfork$|_ZdlPv|_ZdaPv)' || true)
+unexpected=$(echo "$exported" | grep -vE '^(pthread_|lockwatch_|mtx_|cnd_|sem_|thrd_|free$|dlclose$|vfork$)' || true)
 if [ -n "$unexpected" ]; then
   echo "FAIL: $library exports symbols beyond the interposed ones:"
   echo "$unexpected" | head -20
