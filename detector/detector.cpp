@@ -22,13 +22,16 @@ Detector::Detector(const Options& options, FindingSink& sink)
 
 LockRecord* Detector::cache_profile_record(ThreadState& thread, const HeldLock& held) {
   InsideLockwatch inside;
-  // Named by its initialisation when lockwatch saw one, else by this first use.
-  StackId created_at = held.acquired_at;
-  LockInfo info{};
-  const LockId lock = locks_.find(held.address);
-  if (lock.valid() && locks_.info(lock, info) && info.first_use != kNoStack) created_at = info.first_use;
   bool created = false;
-  LockRecord* record = profile_.record(held.address, held.kind, created_at, &created);
+  LockRecord* record = profile_.find(held.address);
+  if (record == nullptr) {
+    // Named by its initialisation when lockwatch saw one, else by this first use.
+    StackId created_at = held.acquired_at;
+    LockInfo info{};
+    const LockId lock = locks_.find(held.address);
+    if (lock.valid() && locks_.info(lock, info) && info.first_use != kNoStack) created_at = info.first_use;
+    record = profile_.record(held.address, held.kind, created_at, &created);
+  }
   if (record != nullptr) thread.profile.records[(held.address >> 4) % ThreadProfile::kRecordCacheEntries] = {held.address, record};
   // A lock's first hold is timed: a lock taken rarely, and held long, is seen.
   if (created) start_hold_sample(thread, held, 0);

@@ -58,6 +58,10 @@ void* internal_reserve(size_t bytes) {
   return map_or_die(bytes);
 }
 
+void internal_discard(void* region, size_t bytes) {
+  madvise(region, bytes, MADV_DONTNEED);
+}
+
 void* internal_allocate(size_t bytes) {
   if (bytes == 0) bytes = 1;
   const size_t shift = class_shift(bytes);

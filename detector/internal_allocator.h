@@ -18,6 +18,9 @@ void* internal_allocate(size_t bytes);
 void internal_free(void* block, size_t bytes);
 // Thread-safe. A zero-filled, page-aligned region of `bytes`, backed lazily; never freed.
 void* internal_reserve(size_t bytes);
+// Gives the pages of a reserved region back to the system. The region stays mapped and reads
+// as zeros from then on, so a lock-free reader still inside it reads empty slots, never faults.
+void internal_discard(void* region, size_t bytes);
 
 // fork(): see Detector::lock_for_fork.
 void internal_allocator_lock_for_fork();

@@ -2,6 +2,7 @@
 #include "lock_order_graph.h"
 
 #include <algorithm>
+#include <cstring>
 
 namespace lockwatch {
 
@@ -21,7 +22,8 @@ struct LockOrderGraph::Edge {
 
 namespace {
 
-constexpr size_t kEdgeSetSlots = LockOrderGraph::kMaxEdges * 2;
+constexpr size_t kFirstEdgeSetSlots = size_t{1} << 12;
+constexpr size_t kMaxEdgeSetSlots = LockOrderGraph::kMaxEdges * 2;
 constexpr size_t kStates = LockRegistry::kMaxLocks * 2;  // (lock, requested mode)
 
 uint32_t state_of(LockId lock, LockMode requested) { return lock.index() * 2 + static_cast<uint32_t>(requested); }
@@ -38,7 +40,9 @@ bool passes_each_lock_once(const Cycle& path, LockId from) {
 }  // namespace
 
 LockOrderGraph::LockOrderGraph()
-    : edge_set_(static_cast<std::atomic<Edge*>*>(internal_reserve(kEdgeSetSlots * sizeof(std::atomic<Edge*>)))),
+    : edge_set_(internal_new<EdgeSet>(
+          EdgeSet{static_cast<std::atomic<Edge*>*>(internal_reserve(kFirstEdgeSetSlots * sizeof(std::atomic<Edge*>))),
+                  kFirstEdgeSetSlots - 1})),
       nodes_(static_cast<Node*>(internal_reserve(LockRegistry::kMaxLocks * sizeof(Node)))),
       visit_epoch_(static_cast<uint32_t*>(internal_reserve(kStates * sizeof(uint32_t)))),
       parent_edge_(static_cast<Edge**>(internal_reserve(kStates * sizeof(Edge*)))),
@@ -66,9 +70,10 @@ uint64_t LockOrderGraph::edge_hash(LockId from, LockId to, uint8_t modes) {
 }
 
 LockOrderGraph::Edge* LockOrderGraph::find_edge(LockId from, LockId to, uint8_t modes) const {
-  for (size_t i = edge_hash(from, to, modes) % kEdgeSetSlots, probes = 0; probes < kEdgeSetSlots;
-       i = (i + 1) % kEdgeSetSlots, ++probes) {
-    Edge* edge = edge_set_[i].load(std::memory_order_acquire);
+  const EdgeSet& set = *edge_set_.load(std::memory_order_acquire);
+  for (size_t i = edge_hash(from, to, modes) & set.mask, probes = 0; probes <= set.mask;
+       i = (i + 1) & set.mask, ++probes) {
+    Edge* edge = set.slots[i].load(std::memory_order_acquire);
     if (edge == nullptr) return nullptr;
     if (edge->from == from && edge->to == to && edge->modes == modes) return edge;
   }
@@ -100,9 +105,7 @@ LockOrderGraph::AddResult LockOrderGraph::add_edge(LockId from, LockId to, const
   Node* source = current_node(from);
   Node* target = current_node(to);
   if (source == nullptr || target == nullptr) return AddResult::known_or_stale;
-  if (live_edges_.load(std::memory_order_relaxed) >= kMaxEdges || set_slots_in_use_ >= kEdgeSetSlots * 3 / 4) {
-    return AddResult::full;
-  }
+  if (live_edges_.load(std::memory_order_relaxed) >= kMaxEdges || !reserve_set_slot()) return AddResult::full;
 
   Edge* edge = free_edges_;
   if (edge != nullptr) {
@@ -123,18 +126,15 @@ LockOrderGraph::AddResult LockOrderGraph::add_edge(LockId from, LockId to, const
   edge->previous_in = nullptr;
   if (target->in != nullptr) target->in->previous_in = edge;
   target->in = edge;
-  for (size_t i = edge_hash(from, to, modes) % kEdgeSetSlots;; i = (i + 1) % kEdgeSetSlots) {
-    Edge* occupant = edge_set_[i].load(std::memory_order_relaxed);
-    if (occupant == nullptr || occupant == erased()) {
-      if (occupant == nullptr) ++set_slots_in_use_;
-      edge_set_[i].store(edge, std::memory_order_release);
-      break;
-    }
-  }
+  insert_into_set(*edge_set_.load(std::memory_order_relaxed), edge);
   live_edges_.fetch_add(1, std::memory_order_relaxed);
 
-  if (source->rank == 0) source->rank = ++next_rank_;
-  if (target->rank == 0) target->rank = ++next_rank_;
+  // A node's first rank puts it before every other as a source, after every other as a
+  // target: either way the new edge agrees with the order, with nothing to reorder. (A program
+  // that takes locks in address order meets most of its locks first as the lower end of a
+  // pair it already holds the other of, or the other way round.)
+  if (source->rank == 0) source->rank = --lowest_rank_;
+  if (target->rank == 0) target->rank = ++highest_rank_;
   edge->ordered = keep_order(from.index(), to.index());
   if (!edge->ordered) ++unordered_edges_;
   // The whole graph acyclic, lock modes aside: no cycle at all, nothing to search.
@@ -356,16 +356,50 @@ bool LockOrderGraph::keep_order(uint32_t source, uint32_t target) {
   return true;
 }
 
+bool LockOrderGraph::reserve_set_slot() {
+  EdgeSet* set = edge_set_.load(std::memory_order_relaxed);
+  const size_t slots = set->mask + 1;
+  if (slots == kMaxEdgeSetSlots) return set_slots_in_use_ < slots * 3 / 4;
+  if (set_slots_in_use_ < slots / 2) return true;
+  // Readers may still be probing `set`: it is emptied, never unmapped, and the header stays.
+  const size_t grown_bytes = 2 * slots * sizeof(std::atomic<Edge*>);
+  auto* grown = internal_new<EdgeSet>(EdgeSet{static_cast<std::atomic<Edge*>*>(internal_reserve(grown_bytes)), 2 * slots - 1});
+  // Written before it is read: a page read first is mapped to the zero page, and the write
+  // that follows replaces it with a fault that interrupts every CPU (a TLB shootdown). At a
+  // quarter full every page of it holds edges anyway.
+  std::memset(static_cast<void*>(grown->slots), 0, grown_bytes);
+  set_slots_in_use_ = 0;
+  for (size_t i = 0; i < slots; ++i) {
+    Edge* edge = set->slots[i].load(std::memory_order_relaxed);
+    if (edge != nullptr && edge != erased()) insert_into_set(*grown, edge);
+  }
+  edge_set_.store(grown, std::memory_order_release);
+  internal_discard(set->slots, slots * sizeof(std::atomic<Edge*>));
+  return true;
+}
+
+void LockOrderGraph::insert_into_set(const EdgeSet& set, Edge* edge) {
+  for (size_t i = edge_hash(edge->from, edge->to, edge->modes) & set.mask;; i = (i + 1) & set.mask) {
+    Edge* occupant = set.slots[i].load(std::memory_order_relaxed);
+    if (occupant == nullptr || occupant == erased()) {
+      if (occupant == nullptr) ++set_slots_in_use_;
+      set.slots[i].store(edge, std::memory_order_release);
+      return;
+    }
+  }
+}
+
 void LockOrderGraph::erase_from_set(const Edge* edge) {
-  size_t i = edge_hash(edge->from, edge->to, edge->modes) % kEdgeSetSlots;
-  while (edge_set_[i].load(std::memory_order_relaxed) != edge) i = (i + 1) % kEdgeSetSlots;
-  edge_set_[i].store(erased(), std::memory_order_release);
+  const EdgeSet& set = *edge_set_.load(std::memory_order_relaxed);
+  size_t i = edge_hash(edge->from, edge->to, edge->modes) & set.mask;
+  while (set.slots[i].load(std::memory_order_relaxed) != edge) i = (i + 1) & set.mask;
+  set.slots[i].store(erased(), std::memory_order_release);
   // A tombstone that ends its probe chain guards nothing: clear it, and those before it.
-  if (edge_set_[(i + 1) % kEdgeSetSlots].load(std::memory_order_relaxed) != nullptr) return;
-  while (edge_set_[i].load(std::memory_order_relaxed) == erased()) {
-    edge_set_[i].store(nullptr, std::memory_order_release);
+  if (set.slots[(i + 1) & set.mask].load(std::memory_order_relaxed) != nullptr) return;
+  while (set.slots[i].load(std::memory_order_relaxed) == erased()) {
+    set.slots[i].store(nullptr, std::memory_order_release);
     --set_slots_in_use_;
-    i = (i + kEdgeSetSlots - 1) % kEdgeSetSlots;
+    i = (i - 1) & set.mask;
   }
 }
 
@@ -373,8 +407,9 @@ bool LockOrderGraph::check_invariants() const {
   SpinLockGuard guard(lock_);
   size_t live = 0;
   size_t unordered = 0;
-  for (size_t i = 0; i < kEdgeSetSlots; ++i) {
-    const Edge* edge = edge_set_[i].load(std::memory_order_relaxed);
+  const EdgeSet& set = *edge_set_.load(std::memory_order_relaxed);
+  for (size_t i = 0; i <= set.mask; ++i) {
+    const Edge* edge = set.slots[i].load(std::memory_order_relaxed);
     if (edge == nullptr || edge == erased()) continue;
     const Node& source = nodes_[edge->from.index()];
     if (source.generation != edge->from.generation()) continue;

@@ -16,7 +16,9 @@
 //
 // Threading: contains() is lock-free (an open-addressed set of immutable edge records,
 // published with release stores) so the steady state, where every edge is known, never takes
-// a lock. add_edge() and remove_lock() take the graph's SpinLock. Cycle search is a BFS from
+// a lock. The set starts small and is replaced by one twice its size when half full (its old
+// pages given back: a reader still in it reads empty slots and takes the locked path), so a
+// small graph touches a few pages and a large one fills the pages it touches. add_edge() and remove_lock() take the graph's SpinLock. Cycle search is a BFS from
 // the new edge's target (iterative: stack space in the host's threads may be small), so the
 // cycle reported is a shortest one through the new edge. A cycle is reported once per
 // distinct set of acquisition stacks (rotation-normalised): the same buggy code path run on
@@ -107,6 +109,12 @@ class LockOrderGraph {
     Edge* in;
   };
 
+  // An open-addressed table of edges, by edge_hash; published whole, never changed in size.
+  struct EdgeSet {
+    std::atomic<Edge*>* slots;
+    size_t mask;  // slots - 1
+  };
+
   static uint64_t edge_hash(LockId from, LockId to, uint8_t modes);
   static uint8_t modes_of(const EdgeEvidence& evidence);
   // The tombstone that keeps probe chains whole where an edge was erased; its ids are
@@ -118,6 +126,10 @@ class LockOrderGraph {
   Node* current_node(LockId lock);
   void drop_edges_of(Node& node);
   void erase_from_set(const Edge* edge);
+  // Under lock_: makes room for one more edge (a set twice the size when this one is half
+  // full); false when the set is at its largest and full.
+  bool reserve_set_slot();
+  void insert_into_set(const EdgeSet& set, Edge* edge);
   // BFS over (lock, mode it is requested in) states, through edges whose holder the request
   // waits for; fills parent_edge_/parent_state_. True when it reaches `target` requested in a
   // mode that waits for a holder in `target_held`.
@@ -133,7 +145,7 @@ class LockOrderGraph {
   bool keep_order(uint32_t source, uint32_t target);
 
   mutable SpinLock lock_;
-  std::atomic<Edge*>* edge_set_;  // open-addressed by edge_hash; never shrinks
+  std::atomic<EdgeSet*> edge_set_;  // the current one; replaced ones stay mapped, emptied
   Node* nodes_;                   // by LockId::index
   uint32_t* visit_epoch_;         // BFS marks, by state (LockId::index * 2 + mode)
   Edge** parent_edge_;            // BFS tree, by state
@@ -141,14 +153,17 @@ class LockOrderGraph {
   uint32_t epoch_ = 0;
   uint32_t found_state_ = 0;  // where the last successful find_path ended
   std::atomic<size_t> live_edges_{0};
-  size_t set_slots_in_use_ = 0;  // live edges and tombstones
+  size_t set_slots_in_use_ = 0;  // live edges and tombstones in the current set
   Edge* free_edges_ = nullptr;    // recycled records, reused only as edges
   std::vector<uint64_t, InternalStlAllocator<uint64_t>> reported_cycles_;
   std::vector<uint32_t, InternalStlAllocator<uint32_t>> queue_;
   // The topological order (keep_order): ranks in nodes_, marks and work lists.
   uint32_t* order_visit_;
   uint32_t order_epoch_ = 0;
-  uint32_t next_rank_ = 0;
+  // First ranks are handed out downwards and upwards from the middle; each side has room for
+  // every node index (a node keeps its rank through generations).
+  uint32_t lowest_rank_ = uint32_t{1} << 31;
+  uint32_t highest_rank_ = uint32_t{1} << 31;
   size_t unordered_edges_ = 0;  // edges that close a cycle, lock modes aside
   std::vector<uint32_t, InternalStlAllocator<uint32_t>> stack_;
   std::vector<uint32_t, InternalStlAllocator<uint32_t>> forward_;

@@ -2,6 +2,7 @@
 #include "lock_profile.h"
 
 #include "internal_allocator.h"
+#include "page_grouped_slot.h"
 
 #include <sys/mman.h>
 #include <time.h>
@@ -116,9 +117,25 @@ LockProfile::~LockProfile() {
   if (sites_.used != nullptr) munmap(sites_.used, kSiteSlots * sizeof(std::atomic<uint32_t>));
 }
 
+LockRecord* LockProfile::find(uintptr_t address) const {
+  if (address == 0 || !ready_.load(std::memory_order_acquire)) return nullptr;
+  for (size_t i = page_grouped_slot(address, kLockSlotsBits), probes = 0; probes < kMaxProbes;
+       i = (i + 1) & (kLockSlots - 1), ++probes) {
+    const LockSlot& slot = lock_index_[i];
+    const uintptr_t seen = slot.address.load(std::memory_order_acquire);
+    if (seen == 0) return nullptr;
+    if (seen == address) {
+      const uint32_t number = slot.record.load(std::memory_order_acquire);
+      return number == 0 ? nullptr : &locks_.slots[number - 1];  // still being created
+    }
+  }
+  return nullptr;
+}
+
 LockRecord* LockProfile::record(uintptr_t address, LockKind kind, StackId created_at, bool* created) {
   if (address == 0 || !mapped()) return nullptr;
-  for (size_t i = slot_of(address, kLockSlots), probes = 0; probes < 64; i = (i + 1) & (kLockSlots - 1), ++probes) {
+  for (size_t i = page_grouped_slot(address, kLockSlotsBits), probes = 0; probes < kMaxProbes;
+       i = (i + 1) & (kLockSlots - 1), ++probes) {
     LockSlot& slot = lock_index_[i];
     uintptr_t seen = slot.address.load(std::memory_order_acquire);
     if (seen == 0 && slot.address.compare_exchange_strong(seen, address, std::memory_order_acq_rel)) {

@@ -156,7 +156,8 @@ struct ProfileSnapshot {
 
 class LockProfile {
  public:
-  static constexpr size_t kLockSlots = size_t{1} << 20;
+  static constexpr unsigned kLockSlotsBits = 20;
+  static constexpr size_t kLockSlots = size_t{1} << kLockSlotsBits;
   static constexpr size_t kSiteSlots = size_t{1} << 16;
 
   LockProfile();
@@ -164,6 +165,8 @@ class LockProfile {
   LockProfile(const LockProfile&) = delete;
   LockProfile& operator=(const LockProfile&) = delete;
 
+  // The record of the lock at `address`; null when it has none yet. Thread-safe, lock-free.
+  LockRecord* find(uintptr_t address) const;
   // The record of the lock at `address`, created (with `kind` and `created_at`, and
   // `*created` set) when new; null when the table is full. Thread-safe, lock-free.
   LockRecord* record(uintptr_t address, LockKind kind, StackId created_at, bool* created = nullptr);
@@ -210,7 +213,8 @@ class LockProfile {
       }
     }
   };
-  // Lock records are dense, in order of creation; an index by address points at them.
+  // Lock records are dense, in order of creation; an index by address (page_grouped_slot)
+  // points at them.
   struct LockSlot {
     std::atomic<uintptr_t> address;
     std::atomic<uint32_t> record;  // its number + 1; 0 while being created
@@ -218,6 +222,9 @@ class LockProfile {
   // The tables are mapped at the first record: a process (or a test's Detector) that profiles
   // nothing reserves nothing.
   bool mapped();
+  // Probes of the index stay within a few pages even where a page of the program is packed
+  // with locks (1,024 four-byte spinlocks fill four regions of it).
+  static constexpr size_t kMaxProbes = 4096;
   SpinLock map_lock_;
   std::atomic<bool> ready_{false};
   bool failed_ = false;  // under map_lock_

@@ -21,6 +21,7 @@
 #include <cstdint>
 
 #include "lock_address_filter.h"
+#include "page_grouped_slot.h"
 #include "spin_lock.h"
 #include "stack_depot.h"
 
@@ -166,13 +167,7 @@ class LockRegistry {
   void remove_one(uintptr_t address, OnRemoved& on_removed) {
     if (const LockId id = remove(address); id.valid()) on_removed(id);
   }
-  // The 16-byte granules of a program page map to consecutive slots of one region of the
-  // table (4 KiB: a page of it), and pages hash to regions (Fibonacci hashing: one multiply).
-  static size_t home_slot(uintptr_t address) {
-    constexpr unsigned kGranulesPerPageBits = 12 - 4;
-    const size_t region = ((address >> 12) * 0x9e3779b97f4a7c15ull) >> (64 - (kCapacityBits - kGranulesPerPageBits));
-    return (region << kGranulesPerPageBits) | ((address >> 4) & ((size_t{1} << kGranulesPerPageBits) - 1));
-  }
+  static size_t home_slot(uintptr_t address) { return page_grouped_slot(address, kCapacityBits); }
 
   SpinLock insert_lock_;
   Slot* slots_;

@@ -4,7 +4,10 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <random>
+#include <thread>
+#include <vector>
 
 using namespace lockwatch;
 
@@ -195,4 +198,48 @@ TEST_CASE("a walk through one lock twice is no cycle; a longer cycle through eac
     const LockId order[] = {x, y, w, v, u};
     for (size_t i = 0; i < 5; ++i) CHECK(cycle[i].from == order[i]);
   }
+}
+
+TEST_CASE("the edge set grows while other threads look edges up: every edge is kept, none is made up") {
+  LockOrderGraph graph;
+  constexpr uint32_t kWriters = 2;
+  constexpr uint32_t kEdgesPerWriter = 20000;  // the first set holds 2,048 edges: it grows 5 times
+  std::atomic<bool> done{false};
+  std::atomic<size_t> false_edges{0};
+  std::atomic<size_t> lookups{0};
+  // Writer w adds (w, i) -> (w, i + 1) for its own locks: a chain, no cycle.
+  auto node = [](uint32_t writer, uint32_t i) { return lock(1 + writer * (kEdgesPerWriter + 1) + i); };
+  std::vector<std::thread> threads;
+  for (uint32_t w = 0; w < kWriters; ++w) {
+    threads.emplace_back([&, w] {
+      Cycle cycle;
+      for (uint32_t i = 0; i < kEdgesPerWriter; ++i) {
+        graph.add_edge(node(w, i), node(w, i + 1), evidence(w + 1), cycle);
+      }
+    });
+  }
+  for (uint32_t r = 0; r < 2; ++r) {
+    threads.emplace_back([&, r] {
+      std::mt19937 random(r);
+      while (!done.load(std::memory_order_acquire)) {
+        const uint32_t w = random() % kWriters;
+        const uint32_t i = random() % kEdgesPerWriter;
+        // The reverse of a chain edge is never added.
+        if (graph.contains(node(w, i + 1), node(w, i), LockMode::exclusive, LockMode::exclusive)) ++false_edges;
+        lookups.fetch_add(1, std::memory_order_relaxed);
+      }
+    });
+  }
+  for (uint32_t w = 0; w < kWriters; ++w) threads[w].join();
+  done.store(true, std::memory_order_release);
+  for (size_t t = kWriters; t < threads.size(); ++t) threads[t].join();
+  CHECK(false_edges.load() == 0);
+  CHECK(lookups.load() > 0);
+  CHECK(graph.edge_count() == kWriters * kEdgesPerWriter);
+  for (uint32_t w = 0; w < kWriters; ++w) {
+    for (uint32_t i = 0; i < kEdgesPerWriter; ++i) {
+      REQUIRE(graph.contains(node(w, i), node(w, i + 1), LockMode::exclusive, LockMode::exclusive));
+    }
+  }
+  CHECK(graph.check_invariants());
 }
