@@ -40,9 +40,9 @@ bool passes_each_lock_once(const Cycle& path, LockId from) {
 }  // namespace
 
 LockOrderGraph::LockOrderGraph()
-    : edge_set_(internal_new<EdgeSet>(
-          EdgeSet{static_cast<std::atomic<Edge*>*>(internal_reserve(kFirstEdgeSetSlots * sizeof(std::atomic<Edge*>))),
-                  kFirstEdgeSetSlots - 1})),
+    : edge_set_(internal_new<EdgeSet>(EdgeSet{
+          static_cast<std::atomic<uint64_t>*>(internal_reserve(kFirstEdgeSetSlots * sizeof(std::atomic<uint64_t>))),
+          kFirstEdgeSetSlots - 1})),
       nodes_(static_cast<Node*>(internal_reserve(LockRegistry::kMaxLocks * sizeof(Node)))),
       visit_epoch_(static_cast<uint32_t*>(internal_reserve(kStates * sizeof(uint32_t)))),
       parent_edge_(static_cast<Edge**>(internal_reserve(kStates * sizeof(Edge*)))),
@@ -71,10 +71,12 @@ uint64_t LockOrderGraph::edge_hash(LockId from, LockId to, uint8_t modes) {
 
 LockOrderGraph::Edge* LockOrderGraph::find_edge(LockId from, LockId to, uint8_t modes) const {
   const EdgeSet& set = *edge_set_.load(std::memory_order_acquire);
-  for (size_t i = edge_hash(from, to, modes) & set.mask, probes = 0; probes <= set.mask;
-       i = (i + 1) & set.mask, ++probes) {
-    Edge* edge = set.slots[i].load(std::memory_order_acquire);
-    if (edge == nullptr) return nullptr;
+  const uint64_t hash = edge_hash(from, to, modes);
+  for (size_t i = hash & set.mask, probes = 0; probes <= set.mask; i = (i + 1) & set.mask, ++probes) {
+    const uint64_t slot = set.slots[i].load(std::memory_order_acquire);
+    if (slot == 0) return nullptr;
+    if ((slot & kTagBits) != (hash & kTagBits)) continue;
+    Edge* edge = untagged(slot);
     if (edge->from == from && edge->to == to && edge->modes == modes) return edge;
   }
   return nullptr;
@@ -362,28 +364,30 @@ bool LockOrderGraph::reserve_set_slot() {
   if (slots == kMaxEdgeSetSlots) return set_slots_in_use_ < slots * 3 / 4;
   if (set_slots_in_use_ < slots / 2) return true;
   // Readers may still be probing `set`: it is emptied, never unmapped, and the header stays.
-  const size_t grown_bytes = 2 * slots * sizeof(std::atomic<Edge*>);
-  auto* grown = internal_new<EdgeSet>(EdgeSet{static_cast<std::atomic<Edge*>*>(internal_reserve(grown_bytes)), 2 * slots - 1});
+  const size_t grown_bytes = 2 * slots * sizeof(std::atomic<uint64_t>);
+  auto* grown =
+      internal_new<EdgeSet>(EdgeSet{static_cast<std::atomic<uint64_t>*>(internal_reserve(grown_bytes)), 2 * slots - 1});
   // Written before it is read: a page read first is mapped to the zero page, and the write
   // that follows replaces it with a fault that interrupts every CPU (a TLB shootdown). At a
   // quarter full every page of it holds edges anyway.
   std::memset(static_cast<void*>(grown->slots), 0, grown_bytes);
   set_slots_in_use_ = 0;
   for (size_t i = 0; i < slots; ++i) {
-    Edge* edge = set->slots[i].load(std::memory_order_relaxed);
+    Edge* edge = untagged(set->slots[i].load(std::memory_order_relaxed));
     if (edge != nullptr && edge != erased()) insert_into_set(*grown, edge);
   }
   edge_set_.store(grown, std::memory_order_release);
-  internal_discard(set->slots, slots * sizeof(std::atomic<Edge*>));
+  internal_discard(set->slots, slots * sizeof(std::atomic<uint64_t>));
   return true;
 }
 
 void LockOrderGraph::insert_into_set(const EdgeSet& set, Edge* edge) {
-  for (size_t i = edge_hash(edge->from, edge->to, edge->modes) & set.mask;; i = (i + 1) & set.mask) {
-    Edge* occupant = set.slots[i].load(std::memory_order_relaxed);
+  const uint64_t hash = edge_hash(edge->from, edge->to, edge->modes);
+  for (size_t i = hash & set.mask;; i = (i + 1) & set.mask) {
+    const Edge* occupant = untagged(set.slots[i].load(std::memory_order_relaxed));
     if (occupant == nullptr || occupant == erased()) {
       if (occupant == nullptr) ++set_slots_in_use_;
-      set.slots[i].store(edge, std::memory_order_release);
+      set.slots[i].store(tagged(edge, hash), std::memory_order_release);
       return;
     }
   }
@@ -392,12 +396,13 @@ void LockOrderGraph::insert_into_set(const EdgeSet& set, Edge* edge) {
 void LockOrderGraph::erase_from_set(const Edge* edge) {
   const EdgeSet& set = *edge_set_.load(std::memory_order_relaxed);
   size_t i = edge_hash(edge->from, edge->to, edge->modes) & set.mask;
-  while (set.slots[i].load(std::memory_order_relaxed) != edge) i = (i + 1) & set.mask;
-  set.slots[i].store(erased(), std::memory_order_release);
+  while (untagged(set.slots[i].load(std::memory_order_relaxed)) != edge) i = (i + 1) & set.mask;
+  const uint64_t tombstone = tagged(erased(), 0);
+  set.slots[i].store(tombstone, std::memory_order_release);
   // A tombstone that ends its probe chain guards nothing: clear it, and those before it.
-  if (set.slots[(i + 1) & set.mask].load(std::memory_order_relaxed) != nullptr) return;
-  while (set.slots[i].load(std::memory_order_relaxed) == erased()) {
-    set.slots[i].store(nullptr, std::memory_order_release);
+  if (set.slots[(i + 1) & set.mask].load(std::memory_order_relaxed) != 0) return;
+  while (set.slots[i].load(std::memory_order_relaxed) == tombstone) {
+    set.slots[i].store(0, std::memory_order_release);
     --set_slots_in_use_;
     i = (i - 1) & set.mask;
   }
@@ -409,7 +414,7 @@ bool LockOrderGraph::check_invariants() const {
   size_t unordered = 0;
   const EdgeSet& set = *edge_set_.load(std::memory_order_relaxed);
   for (size_t i = 0; i <= set.mask; ++i) {
-    const Edge* edge = set.slots[i].load(std::memory_order_relaxed);
+    const Edge* edge = untagged(set.slots[i].load(std::memory_order_relaxed));
     if (edge == nullptr || edge == erased()) continue;
     const Node& source = nodes_[edge->from.index()];
     if (source.generation != edge->from.generation()) continue;

@@ -110,10 +110,15 @@ class LockOrderGraph {
   };
 
   // An open-addressed table of edges, by edge_hash; published whole, never changed in size.
+  // A slot holds an edge's address with the top 16 bits of its hash above it (user-space
+  // addresses fit in 47 bits), so a probe passes other edges without reading their records.
   struct EdgeSet {
-    std::atomic<Edge*>* slots;
+    std::atomic<uint64_t>* slots;
     size_t mask;  // slots - 1
   };
+  static constexpr uint64_t kTagBits = 0xffffull << 48;
+  static uint64_t tagged(const Edge* edge, uint64_t hash) { return (hash & kTagBits) | reinterpret_cast<uintptr_t>(edge); }
+  static Edge* untagged(uint64_t slot) { return reinterpret_cast<Edge*>(slot & ~kTagBits); }
 
   static uint64_t edge_hash(LockId from, LockId to, uint8_t modes);
   static uint8_t modes_of(const EdgeEvidence& evidence);
