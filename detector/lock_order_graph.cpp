@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <new>
 
 namespace lockwatch {
 
@@ -11,13 +12,13 @@ struct LockOrderGraph::Edge {
   LockId to;
   uint8_t modes;
   bool ordered;  // part of the acyclic subgraph the topological order keeps
+  // Its places in nodes_[from].out and nodes_[to].in, so dropping a lock's edges costs the
+  // edges it has, never a walk of a neighbour's (a hub lock nests thousands of short-lived
+  // locks).
+  uint32_t out_position;
+  uint32_t in_position;
   EdgeEvidence evidence;
-  // Doubly linked adjacency lists, so dropping a lock's edges costs the edges it has, never
-  // a walk of a neighbour's list (a hub lock nests thousands of short-lived locks).
-  Edge* next_out;
-  Edge* previous_out;
-  Edge* next_in;
-  Edge* previous_in;
+  Edge* next_free;  // while recycled
 };
 
 namespace {
@@ -25,6 +26,7 @@ namespace {
 constexpr size_t kFirstEdgeSetSlots = size_t{1} << 12;
 constexpr size_t kMaxEdgeSetSlots = LockOrderGraph::kMaxEdges * 2;
 constexpr size_t kStates = LockRegistry::kMaxLocks * 2;  // (lock, requested mode)
+constexpr uint32_t kFirstLinksCapacity = 1;  // most locks of a large graph have an edge or two
 
 uint32_t state_of(LockId lock, LockMode requested) { return lock.index() * 2 + static_cast<uint32_t>(requested); }
 
@@ -47,6 +49,7 @@ LockOrderGraph::LockOrderGraph()
       visit_epoch_(static_cast<uint32_t*>(internal_reserve(kStates * sizeof(uint32_t)))),
       parent_edge_(static_cast<Edge**>(internal_reserve(kStates * sizeof(Edge*)))),
       parent_state_(static_cast<uint32_t*>(internal_reserve(kStates * sizeof(uint32_t)))),
+      edges_(static_cast<Edge*>(internal_reserve(kMaxEdges * sizeof(Edge)))),
       order_visit_(static_cast<uint32_t*>(internal_reserve(LockRegistry::kMaxLocks * sizeof(uint32_t)))) {}
 
 LockOrderGraph::Edge* LockOrderGraph::erased() {
@@ -109,25 +112,14 @@ LockOrderGraph::AddResult LockOrderGraph::add_edge(LockId from, LockId to, const
   if (source == nullptr || target == nullptr) return AddResult::known_or_stale;
   if (live_edges_.load(std::memory_order_relaxed) >= kMaxEdges || !reserve_set_slot()) return AddResult::full;
 
-  Edge* edge = free_edges_;
-  if (edge != nullptr) {
-    free_edges_ = edge->next_out;
-  } else {
-    edge = internal_new<Edge>();
-  }
+  Edge* edge = allocate_edge();
   edge->from = from;
   edge->to = to;
   edge->modes = modes;
   edge->ordered = false;  // not yet: keep_order() below must not walk it
   edge->evidence = evidence;
-  edge->next_out = source->out;
-  edge->previous_out = nullptr;
-  if (source->out != nullptr) source->out->previous_out = edge;
-  source->out = edge;
-  edge->next_in = target->in;
-  edge->previous_in = nullptr;
-  if (target->in != nullptr) target->in->previous_in = edge;
-  target->in = edge;
+  edge->out_position = append(source->out, {index_of(edge), to.index(), 0});
+  edge->in_position = append(target->in, {index_of(edge), from.index(), 0});
   insert_into_set(*edge_set_.load(std::memory_order_relaxed), edge);
   live_edges_.fetch_add(1, std::memory_order_relaxed);
 
@@ -138,7 +130,12 @@ LockOrderGraph::AddResult LockOrderGraph::add_edge(LockId from, LockId to, const
   if (source->rank == 0) source->rank = --lowest_rank_;
   if (target->rank == 0) target->rank = ++highest_rank_;
   edge->ordered = keep_order(from.index(), to.index());
-  if (!edge->ordered) ++unordered_edges_;
+  if (edge->ordered) {
+    source->out.items[edge->out_position].ordered = 1;
+    target->in.items[edge->in_position].ordered = 1;
+  } else {
+    ++unordered_edges_;
+  }
   // The whole graph acyclic, lock modes aside: no cycle at all, nothing to search.
   if (unordered_edges_ == 0) return AddResult::added;
   if (!find_path(to, evidence.requested_mode, from, evidence.held_mode)) return AddResult::added;
@@ -171,8 +168,9 @@ bool LockOrderGraph::find_path(LockId start, LockMode start_requested, LockId ta
   for (size_t head = 0; head < queue_.size(); ++head) {
     const uint32_t state = queue_[head];
     const LockMode requested = static_cast<LockMode>(state & 1);
-    const Node& node = nodes_[state / 2];
-    for (Edge* edge = node.out; edge != nullptr; edge = edge->next_out) {
+    const Links& out = nodes_[state / 2].out;
+    for (uint32_t i = 0; i < out.count; ++i) {
+      Edge* edge = &edges_[out.items[i].edge];
       // The thread of `edge` holds this lock: the request before waits for it only if the
       // modes conflict.
       if (!modes_conflict(requested, edge->evidence.held_mode)) continue;
@@ -202,23 +200,23 @@ bool LockOrderGraph::find_simple_path(LockId start, LockMode start_requested, Lo
   }
   struct Frame {
     const Edge* via;  // the edge into this lock (null for `start`)
-    const Edge* next;
+    const Links* out;
+    uint32_t next;    // the next of its out-edges to try
     LockMode requested;
   };
   std::vector<Frame, InternalStlAllocator<Frame>> stack;
   Cycle best;
   visit_epoch_[state_of(start, LockMode::exclusive)] = epoch_;
   visit_epoch_[state_of(target, LockMode::exclusive)] = epoch_;
-  stack.push_back({nullptr, nodes_[start.index()].out, start_requested});
+  stack.push_back({nullptr, &nodes_[start.index()].out, 0, start_requested});
   for (size_t steps = 0; !stack.empty() && steps < kMaxSimplePathSteps; ++steps) {
     Frame& top = stack.back();
-    const Edge* edge = top.next;
-    if (edge == nullptr) {
+    if (top.next == top.out->count) {
       if (top.via != nullptr) visit_epoch_[state_of(top.via->to, LockMode::exclusive)] = 0;
       stack.pop_back();
       continue;
     }
-    top.next = edge->next_out;
+    const Edge* edge = &edges_[top.out->items[top.next++].edge];
     const size_t length = stack.size();  // edges on the path once `edge` is taken
     if (!modes_conflict(top.requested, edge->evidence.held_mode) || (!best.empty() && length >= best.size()) ||
         nodes_[edge->to.index()].generation != edge->to.generation()) {
@@ -235,7 +233,7 @@ bool LockOrderGraph::find_simple_path(LockId start, LockMode start_requested, Lo
     }
     if (visit_epoch_[state_of(edge->to, LockMode::exclusive)] == epoch_) continue;
     visit_epoch_[state_of(edge->to, LockMode::exclusive)] = epoch_;
-    stack.push_back({edge, nodes_[edge->to.index()].out, edge->evidence.requested_mode});
+    stack.push_back({edge, &nodes_[edge->to.index()].out, 0, edge->evidence.requested_mode});
   }
   if (best.empty()) return false;
   path = std::move(best);
@@ -275,33 +273,62 @@ void LockOrderGraph::remove_lock(LockId lock) {
 }
 
 void LockOrderGraph::drop_edges_of(Node& node) {
-  auto unlink_out = [this](Edge* edge) {
-    Edge*& link = edge->previous_out != nullptr ? edge->previous_out->next_out : nodes_[edge->from.index()].out;
-    link = edge->next_out;
-    if (edge->next_out != nullptr) edge->next_out->previous_out = edge->previous_out;
-  };
-  auto unlink_in = [this](Edge* edge) {
-    Edge*& link = edge->previous_in != nullptr ? edge->previous_in->next_in : nodes_[edge->to.index()].in;
-    link = edge->next_in;
-    if (edge->next_in != nullptr) edge->next_in->previous_in = edge->previous_in;
-  };
   auto recycle = [this](Edge* edge) {
     if (!edge->ordered) --unordered_edges_;
     erase_from_set(edge);
     live_edges_.fetch_sub(1, std::memory_order_relaxed);
-    edge->next_out = free_edges_;
+    edge->next_free = free_edges_;
     free_edges_ = edge;
   };
-  while (Edge* edge = node.out) {
-    unlink_out(edge);
-    unlink_in(edge);
+  // The other ends are other nodes (no edge is a loop), so these arrays stay as they are.
+  for (uint32_t i = 0; i < node.out.count; ++i) {
+    Edge* edge = &edges_[node.out.items[i].edge];
+    remove_at(nodes_[edge->to.index()].in, edge->in_position, &Edge::in_position);
     recycle(edge);
   }
-  while (Edge* edge = node.in) {
-    unlink_in(edge);
-    unlink_out(edge);
+  for (uint32_t i = 0; i < node.in.count; ++i) {
+    Edge* edge = &edges_[node.in.items[i].edge];
+    remove_at(nodes_[edge->from.index()].out, edge->out_position, &Edge::out_position);
     recycle(edge);
   }
+  // A hub lock's arrays go back with it.
+  for (Links* links : {&node.out, &node.in}) {
+    internal_free(links->items, links->capacity * sizeof(Link));
+    *links = Links{};
+  }
+}
+
+LockOrderGraph::Edge* LockOrderGraph::allocate_edge() {
+  if (Edge* edge = free_edges_) {
+    free_edges_ = edge->next_free;
+    return edge;
+  }
+  // Callers keep live edges under kMaxEdges and recycled records are used first.
+  return new (&edges_[edges_used_++]) Edge{};
+}
+
+uint32_t LockOrderGraph::index_of(const Edge* edge) const {
+  return static_cast<uint32_t>(edge - edges_);
+}
+
+uint32_t LockOrderGraph::append(Links& links, Link link) {
+  if (links.count == links.capacity) {
+    const uint32_t capacity = links.capacity == 0 ? kFirstLinksCapacity : links.capacity * 2;
+    auto* items = static_cast<Link*>(internal_allocate(capacity * sizeof(Link)));
+    if (links.count > 0) std::memcpy(static_cast<void*>(items), links.items, links.count * sizeof(Link));
+    internal_free(links.items, links.capacity * sizeof(Link));
+    links.items = items;
+    links.capacity = capacity;
+  }
+  links.items[links.count] = link;
+  return links.count++;
+}
+
+void LockOrderGraph::remove_at(Links& links, uint32_t position, uint32_t Edge::*position_of) {
+  const Link last = links.items[--links.count];
+  if (position == links.count) return;
+  links.items[position] = last;
+  edges_[last.edge].*position_of = position;
 }
 
 bool LockOrderGraph::keep_order(uint32_t source, uint32_t target) {
@@ -320,9 +347,10 @@ bool LockOrderGraph::keep_order(uint32_t source, uint32_t target) {
     const uint32_t at = stack_.back();
     stack_.pop_back();
     forward_.push_back(at);
-    for (const Edge* edge = nodes_[at].out; edge != nullptr; edge = edge->next_out) {
-      const uint32_t next = edge->to.index();
-      if (!edge->ordered || order_visit_[next] == order_epoch_ || nodes_[next].rank > upper) continue;
+    const Links& out = nodes_[at].out;
+    for (uint32_t i = 0; i < out.count; ++i) {
+      const uint32_t next = out.items[i].other;
+      if (!out.items[i].ordered || order_visit_[next] == order_epoch_ || nodes_[next].rank > upper) continue;
       if (next == source) return false;
       order_visit_[next] = order_epoch_;
       stack_.push_back(next);
@@ -336,9 +364,10 @@ bool LockOrderGraph::keep_order(uint32_t source, uint32_t target) {
     const uint32_t at = stack_.back();
     stack_.pop_back();
     backward_.push_back(at);
-    for (const Edge* edge = nodes_[at].in; edge != nullptr; edge = edge->next_in) {
-      const uint32_t previous = edge->from.index();
-      if (!edge->ordered || order_visit_[previous] == order_epoch_ || nodes_[previous].rank < lower) continue;
+    const Links& in = nodes_[at].in;
+    for (uint32_t i = 0; i < in.count; ++i) {
+      const uint32_t previous = in.items[i].other;
+      if (!in.items[i].ordered || order_visit_[previous] == order_epoch_ || nodes_[previous].rank < lower) continue;
       order_visit_[previous] = order_epoch_;
       stack_.push_back(previous);
     }
@@ -418,21 +447,23 @@ bool LockOrderGraph::check_invariants() const {
     if (edge == nullptr || edge == erased()) continue;
     const Node& source = nodes_[edge->from.index()];
     if (source.generation != edge->from.generation()) continue;
-    bool listed = false;
-    for (const Edge* e = source.out; e != nullptr; e = e->next_out) listed |= (e == edge);
-    if (!listed) return false;
-    // The back links agree with the forward ones.
+    // Both ends list it where it says, with the other end and its order flag.
     const Node& target = nodes_[edge->to.index()];
-    if ((edge->previous_out == nullptr ? source.out : edge->previous_out->next_out) != edge) return false;
-    if ((edge->previous_in == nullptr ? target.in : edge->previous_in->next_in) != edge) return false;
-    if (edge->next_out != nullptr && edge->next_out->previous_out != edge) return false;
-    if (edge->next_in != nullptr && edge->next_in->previous_in != edge) return false;
+    if (edge->out_position >= source.out.count || edge->in_position >= target.in.count) return false;
+    const Link& out = source.out.items[edge->out_position];
+    const Link& in = target.in.items[edge->in_position];
+    if (out.edge != index_of(edge) || out.other != edge->to.index() || out.ordered != edge->ordered) return false;
+    if (in.edge != index_of(edge) || in.other != edge->from.index() || in.ordered != edge->ordered) return false;
     // The topological order holds for every ordered edge.
     if (edge->ordered && source.rank >= nodes_[edge->to.index()].rank) return false;
     unordered += edge->ordered ? 0 : 1;
     ++live;
   }
-  return live == live_edges_.load(std::memory_order_relaxed) && unordered == unordered_edges_;
+  size_t links = 0;
+  for (uint32_t index = 0; index < LockRegistry::kMaxLocks; ++index) {
+    links += nodes_[index].out.count + nodes_[index].in.count;
+  }
+  return live == live_edges_.load(std::memory_order_relaxed) && unordered == unordered_edges_ && links == 2 * live;
 }
 
 }  // namespace lockwatch

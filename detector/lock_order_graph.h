@@ -26,6 +26,8 @@
 // walk through a lock twice (requested for reading behind a writer, later held for reading)
 // would need that lock held for reading and for writing at once, so it is no deadlock; when
 // the BFS's shortest walk is one, a bounded depth-first search over simple paths replaces it.
+// Each node keeps arrays of its out- and in-edges (with the other end and the order flag, so a
+// search reads no edge record it does not follow); each edge knows its place in both.
 // Removing a lock unlinks and recycles its edges (records are type-stable: a racing lock-free
 // reader may read a recycled record, never freed memory), and the edge set's tombstones are
 // cleared when they end a probe chain, so churn of short-lived locks runs in bounded memory.
@@ -102,11 +104,24 @@ class LockOrderGraph {
 
  private:
   struct Edge;
+  // One end of an edge in a node's adjacency: the edge, the node at its other end, and whether
+  // the topological order keeps it. In arrays, so a search scans a node's edges in a few cache
+  // lines instead of reading one edge record per neighbour.
+  struct Link {
+    uint32_t edge;          // index in edges_
+    uint32_t other : 31;    // node index
+    uint32_t ordered : 1;   // the edge is in the ordered subgraph
+  };
+  struct Links {
+    Link* items;
+    uint32_t count;
+    uint32_t capacity;
+  };
   struct Node {
     uint32_t generation;
     uint32_t rank;  // in the topological order; 0 until the node's first edge
-    Edge* out;
-    Edge* in;
+    Links out;
+    Links in;
   };
 
   // An open-addressed table of edges, by edge_hash; published whole, never changed in size.
@@ -130,6 +145,13 @@ class LockOrderGraph {
   // itself is older than the node's lock.
   Node* current_node(LockId lock);
   void drop_edges_of(Node& node);
+  // Under lock_: a record for a new edge (a recycled one, or the next one of edges_).
+  Edge* allocate_edge();
+  uint32_t index_of(const Edge* edge) const;
+  // Appends `link`; returns its position. Removes the link at `position` by moving the last
+  // one there (whose edge's position field `position_of` names is updated).
+  static uint32_t append(Links& links, Link link);
+  void remove_at(Links& links, uint32_t position, uint32_t Edge::*position_of);
   void erase_from_set(const Edge* edge);
   // Under lock_: makes room for one more edge (a set twice the size when this one is half
   // full); false when the set is at its largest and full.
@@ -159,6 +181,8 @@ class LockOrderGraph {
   uint32_t found_state_ = 0;  // where the last successful find_path ended
   std::atomic<size_t> live_edges_{0};
   size_t set_slots_in_use_ = 0;  // live edges and tombstones in the current set
+  Edge* edges_;                   // every record, never freed (kMaxEdges of them at most)
+  size_t edges_used_ = 0;
   Edge* free_edges_ = nullptr;    // recycled records, reused only as edges
   std::vector<uint64_t, InternalStlAllocator<uint64_t>> reported_cycles_;
   std::vector<uint32_t, InternalStlAllocator<uint32_t>> queue_;
