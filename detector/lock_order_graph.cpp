@@ -26,7 +26,7 @@ namespace {
 constexpr size_t kFirstEdgeSetSlots = size_t{1} << 12;
 constexpr size_t kMaxEdgeSetSlots = LockOrderGraph::kMaxEdges * 2;
 constexpr size_t kStates = LockRegistry::kMaxLocks * 2;  // (lock, requested mode)
-constexpr uint32_t kFirstLinksCapacity = 1;  // most locks of a large graph have an edge or two
+constexpr uint32_t kFirstLinksCapacity = 2;  // the smallest block the internal allocator hands out
 
 uint32_t state_of(LockId lock, LockMode requested) { return lock.index() * 2 + static_cast<uint32_t>(requested); }
 
@@ -52,11 +52,6 @@ LockOrderGraph::LockOrderGraph()
       edges_(static_cast<Edge*>(internal_reserve(kMaxEdges * sizeof(Edge)))),
       order_visit_(static_cast<uint32_t*>(internal_reserve(LockRegistry::kMaxLocks * sizeof(uint32_t)))) {}
 
-LockOrderGraph::Edge* LockOrderGraph::erased() {
-  static Edge tombstone{};
-  return &tombstone;
-}
-
 uint8_t LockOrderGraph::modes_of(const EdgeEvidence& evidence) {
   return static_cast<uint8_t>((static_cast<unsigned>(evidence.held_mode) << 1) |
                               static_cast<unsigned>(evidence.requested_mode));
@@ -78,8 +73,8 @@ LockOrderGraph::Edge* LockOrderGraph::find_edge(LockId from, LockId to, uint8_t 
   for (size_t i = hash & set.mask, probes = 0; probes <= set.mask; i = (i + 1) & set.mask, ++probes) {
     const uint64_t slot = set.slots[i].load(std::memory_order_acquire);
     if (slot == 0) return nullptr;
-    if ((slot & kTagBits) != (hash & kTagBits)) continue;
-    Edge* edge = untagged(slot);
+    if ((slot & kTagBits) != (hash & kTagBits) || slot == kErasedSlot) continue;
+    Edge* edge = edge_in(slot);
     if (edge->from == from && edge->to == to && edge->modes == modes) return edge;
   }
   return nullptr;
@@ -93,6 +88,7 @@ bool LockOrderGraph::contains(LockId from, LockId to, LockMode held, LockMode re
 }
 
 LockOrderGraph::Node* LockOrderGraph::current_node(LockId lock) {
+  nodes_used_ = std::max(nodes_used_, lock.index() + 1);
   Node& node = nodes_[lock.index()];
   if (node.generation == lock.generation()) return &node;
   if (node.generation > lock.generation()) return nullptr;  // a destroyed lock's id
@@ -103,9 +99,40 @@ LockOrderGraph::Node* LockOrderGraph::current_node(LockId lock) {
 
 LockOrderGraph::AddResult LockOrderGraph::add_edge(LockId from, LockId to, const EdgeEvidence& evidence,
                                                    Cycle& cycle) {
-  if (!from.valid() || !to.valid() || from == to) return AddResult::known_or_stale;
-  const uint8_t modes = modes_of(evidence);
   SpinLockGuard guard(lock_);
+  return add_edge_locked(from, to, evidence, cycle);
+}
+
+bool LockOrderGraph::add_edges(const CycleEdge* edges, size_t count, bool wait, Cycles& cycles, bool& full) {
+  if (wait) {
+    lock_.lock();
+  } else if (!lock_.try_lock()) {
+    return false;
+  }
+  SpinLockGuard guard(lock_, std::adopt_lock);
+  Cycle cycle;
+  for (size_t i = 0; i < count; ++i) {
+    switch (add_edge_locked(edges[i].from, edges[i].to, edges[i].evidence, cycle)) {
+      case AddResult::closes_new_cycle:
+        cycles.push_back(cycle);
+        break;
+      case AddResult::full:
+        full = true;
+        break;
+      case AddResult::known_or_stale:
+      case AddResult::added:
+        break;
+    }
+  }
+  return true;
+}
+
+LockOrderGraph::AddResult LockOrderGraph::add_edge_locked(LockId from, LockId to, const EdgeEvidence& evidence,
+                                                          Cycle& cycle) {
+  // One lock (or a stale id of the lock now in the other's slot: a lock still held after its
+  // memory was freed and reused) is no edge.
+  if (!from.valid() || !to.valid() || from.index() == to.index()) return AddResult::known_or_stale;
+  const uint8_t modes = modes_of(evidence);
   if (find_edge(from, to, modes) != nullptr) return AddResult::known_or_stale;
   Node* source = current_node(from);
   Node* target = current_node(to);
@@ -174,7 +201,6 @@ bool LockOrderGraph::find_path(LockId start, LockMode start_requested, LockId ta
       // The thread of `edge` holds this lock: the request before waits for it only if the
       // modes conflict.
       if (!modes_conflict(requested, edge->evidence.held_mode)) continue;
-      if (nodes_[edge->to.index()].generation != edge->to.generation()) continue;
       const uint32_t next = state_of(edge->to, edge->evidence.requested_mode);
       if (visit_epoch_[next] == epoch_) continue;
       visit_epoch_[next] = epoch_;
@@ -218,10 +244,7 @@ bool LockOrderGraph::find_simple_path(LockId start, LockMode start_requested, Lo
     }
     const Edge* edge = &edges_[top.out->items[top.next++].edge];
     const size_t length = stack.size();  // edges on the path once `edge` is taken
-    if (!modes_conflict(top.requested, edge->evidence.held_mode) || (!best.empty() && length >= best.size()) ||
-        nodes_[edge->to.index()].generation != edge->to.generation()) {
-      continue;
-    }
+    if (!modes_conflict(top.requested, edge->evidence.held_mode) || (!best.empty() && length >= best.size())) continue;
     if (edge->to == target) {
       if (!modes_conflict(edge->evidence.requested_mode, target_held)) continue;
       best.clear();
@@ -309,6 +332,14 @@ LockOrderGraph::Edge* LockOrderGraph::allocate_edge() {
 
 uint32_t LockOrderGraph::index_of(const Edge* edge) const {
   return static_cast<uint32_t>(edge - edges_);
+}
+
+uint64_t LockOrderGraph::slot_of(const Edge* edge, uint64_t hash) const {
+  return (hash & kTagBits) | (index_of(edge) + 1);
+}
+
+LockOrderGraph::Edge* LockOrderGraph::edge_in(uint64_t slot) const {
+  return &edges_[(slot & ~kTagBits) - 1];
 }
 
 uint32_t LockOrderGraph::append(Links& links, Link link) {
@@ -402,8 +433,8 @@ bool LockOrderGraph::reserve_set_slot() {
   std::memset(static_cast<void*>(grown->slots), 0, grown_bytes);
   set_slots_in_use_ = 0;
   for (size_t i = 0; i < slots; ++i) {
-    Edge* edge = untagged(set->slots[i].load(std::memory_order_relaxed));
-    if (edge != nullptr && edge != erased()) insert_into_set(*grown, edge);
+    const uint64_t slot = set->slots[i].load(std::memory_order_relaxed);
+    if (slot != 0 && slot != kErasedSlot) insert_into_set(*grown, edge_in(slot));
   }
   edge_set_.store(grown, std::memory_order_release);
   internal_discard(set->slots, slots * sizeof(std::atomic<uint64_t>));
@@ -413,10 +444,10 @@ bool LockOrderGraph::reserve_set_slot() {
 void LockOrderGraph::insert_into_set(const EdgeSet& set, Edge* edge) {
   const uint64_t hash = edge_hash(edge->from, edge->to, edge->modes);
   for (size_t i = hash & set.mask;; i = (i + 1) & set.mask) {
-    const Edge* occupant = untagged(set.slots[i].load(std::memory_order_relaxed));
-    if (occupant == nullptr || occupant == erased()) {
-      if (occupant == nullptr) ++set_slots_in_use_;
-      set.slots[i].store(tagged(edge, hash), std::memory_order_release);
+    const uint64_t occupant = set.slots[i].load(std::memory_order_relaxed);
+    if (occupant == 0 || occupant == kErasedSlot) {
+      if (occupant == 0) ++set_slots_in_use_;
+      set.slots[i].store(slot_of(edge, hash), std::memory_order_release);
       return;
     }
   }
@@ -425,12 +456,12 @@ void LockOrderGraph::insert_into_set(const EdgeSet& set, Edge* edge) {
 void LockOrderGraph::erase_from_set(const Edge* edge) {
   const EdgeSet& set = *edge_set_.load(std::memory_order_relaxed);
   size_t i = edge_hash(edge->from, edge->to, edge->modes) & set.mask;
-  while (untagged(set.slots[i].load(std::memory_order_relaxed)) != edge) i = (i + 1) & set.mask;
-  const uint64_t tombstone = tagged(erased(), 0);
-  set.slots[i].store(tombstone, std::memory_order_release);
+  const uint64_t slot = slot_of(edge, edge_hash(edge->from, edge->to, edge->modes));
+  while (set.slots[i].load(std::memory_order_relaxed) != slot) i = (i + 1) & set.mask;
+  set.slots[i].store(kErasedSlot, std::memory_order_release);
   // A tombstone that ends its probe chain guards nothing: clear it, and those before it.
   if (set.slots[(i + 1) & set.mask].load(std::memory_order_relaxed) != 0) return;
-  while (set.slots[i].load(std::memory_order_relaxed) == tombstone) {
+  while (set.slots[i].load(std::memory_order_relaxed) == kErasedSlot) {
     set.slots[i].store(0, std::memory_order_release);
     --set_slots_in_use_;
     i = (i - 1) & set.mask;
@@ -443,10 +474,13 @@ bool LockOrderGraph::check_invariants() const {
   size_t unordered = 0;
   const EdgeSet& set = *edge_set_.load(std::memory_order_relaxed);
   for (size_t i = 0; i <= set.mask; ++i) {
-    const Edge* edge = untagged(set.slots[i].load(std::memory_order_relaxed));
-    if (edge == nullptr || edge == erased()) continue;
+    const uint64_t slot = set.slots[i].load(std::memory_order_relaxed);
+    if (slot == 0 || slot == kErasedSlot) continue;
+    const Edge* edge = edge_in(slot);
+    // Edges of a lock go when it does, and no edge is a loop.
     const Node& source = nodes_[edge->from.index()];
-    if (source.generation != edge->from.generation()) continue;
+    if (source.generation != edge->from.generation() || edge->from.index() == edge->to.index()) return false;
+    if (nodes_[edge->to.index()].generation != edge->to.generation()) return false;
     // Both ends list it where it says, with the other end and its order flag.
     const Node& target = nodes_[edge->to.index()];
     if (edge->out_position >= source.out.count || edge->in_position >= target.in.count) return false;
@@ -460,7 +494,7 @@ bool LockOrderGraph::check_invariants() const {
     ++live;
   }
   size_t links = 0;
-  for (uint32_t index = 0; index < LockRegistry::kMaxLocks; ++index) {
+  for (uint32_t index = 0; index < nodes_used_; ++index) {
     links += nodes_[index].out.count + nodes_[index].in.count;
   }
   return live == live_edges_.load(std::memory_order_relaxed) && unordered == unordered_edges_ && links == 2 * live;

@@ -14,8 +14,8 @@
 // such an edge lives, for every new edge (it may lie on any path). Programs with no inversion
 // never search, however large their graph.
 //
-// Threading: contains() is lock-free (an open-addressed set of immutable edge records,
-// published with release stores) so the steady state, where every edge is known, never takes
+// Threading: contains() is lock-free (an open-addressed set of edge records, published with
+// release stores; a record is only ever recycled as another edge) so the steady state, where every edge is known, never takes
 // a lock. The set starts small and is replaced by one twice its size when half full (its old
 // pages given back: a reader still in it reads empty slots and takes the locked path), so a
 // small graph touches a few pages and a large one fills the pages it touches. add_edge() and remove_lock() take the graph's SpinLock. Cycle search is a BFS from
@@ -68,6 +68,7 @@ struct CycleEdge {
 };
 
 using Cycle = std::vector<CycleEdge, InternalStlAllocator<CycleEdge>>;
+using Cycles = std::vector<Cycle, InternalStlAllocator<Cycle>>;
 
 class LockOrderGraph {
  public:
@@ -87,6 +88,11 @@ class LockOrderGraph {
   // the lock now at its slot). When the new edge closes a cycle not reported before, fills
   // `cycle` (starting with the new edge, each edge's `to` the next one's `from`).
   AddResult add_edge(LockId from, LockId to, const EdgeEvidence& evidence, Cycle& cycle);
+  // Thread-safe. Adds `count` edges in order, each as add_edge() would, under one hold of the
+  // graph lock. With `wait` false it adds none and returns false at once when another thread
+  // holds the graph. The new cycles they close are appended to `cycles`; `full` is set when
+  // the graph was full for one of them.
+  bool add_edges(const CycleEdge* edges, size_t count, bool wait, Cycles& cycles, bool& full);
 
   // Thread-safe (takes the graph lock). Drops the edges into and out of `lock`.
   void remove_lock(LockId lock);
@@ -125,22 +131,22 @@ class LockOrderGraph {
   };
 
   // An open-addressed table of edges, by edge_hash; published whole, never changed in size.
-  // A slot holds an edge's address with the top 16 bits of its hash above it (user-space
-  // addresses fit in 47 bits), so a probe passes other edges without reading their records.
+  // A slot holds an edge's index in edges_ (plus one: 0 is an empty slot) with the top 32 bits
+  // of its hash above it, so a probe passes other edges without reading their records.
   struct EdgeSet {
     std::atomic<uint64_t>* slots;
     size_t mask;  // slots - 1
   };
-  static constexpr uint64_t kTagBits = 0xffffull << 48;
-  static uint64_t tagged(const Edge* edge, uint64_t hash) { return (hash & kTagBits) | reinterpret_cast<uintptr_t>(edge); }
-  static Edge* untagged(uint64_t slot) { return reinterpret_cast<Edge*>(slot & ~kTagBits); }
+  static constexpr uint64_t kTagBits = 0xffffffffull << 32;
+  // The tombstone that keeps probe chains whole where an edge was erased (no edge's index).
+  static constexpr uint64_t kErasedSlot = 0xffffffffull;
+  uint64_t slot_of(const Edge* edge, uint64_t hash) const;
+  Edge* edge_in(uint64_t slot) const;  // of a slot that holds one
 
   static uint64_t edge_hash(LockId from, LockId to, uint8_t modes);
   static uint8_t modes_of(const EdgeEvidence& evidence);
-  // The tombstone that keeps probe chains whole where an edge was erased; its ids are
-  // invalid, so it matches no lookup.
-  static Edge* erased();
   Edge* find_edge(LockId from, LockId to, uint8_t modes) const;
+  AddResult add_edge_locked(LockId from, LockId to, const EdgeEvidence& evidence, Cycle& cycle);
   // Under lock_: the node for `lock`, emptied first if it held an older lock; null if `lock`
   // itself is older than the node's lock.
   Node* current_node(LockId lock);
@@ -174,6 +180,7 @@ class LockOrderGraph {
   mutable SpinLock lock_;
   std::atomic<EdgeSet*> edge_set_;  // the current one; replaced ones stay mapped, emptied
   Node* nodes_;                   // by LockId::index
+  uint32_t nodes_used_ = 0;       // no node at or past this index has had an edge
   uint32_t* visit_epoch_;         // BFS marks, by state (LockId::index * 2 + mode)
   Edge** parent_edge_;            // BFS tree, by state
   uint32_t* parent_state_;        // BFS tree, by state

@@ -222,8 +222,8 @@ class LockProfile {
   // The tables are mapped at the first record: a process (or a test's Detector) that profiles
   // nothing reserves nothing.
   bool mapped();
-  // Probes of the index stay within a few pages even where a page of the program is packed
-  // with locks (1,024 four-byte spinlocks fill four regions of it).
+  // Probes of the index stay within 16 pages of it even where a page of the program is packed
+  // with locks (1,024 four-byte spinlocks fill four of its 4 KiB regions).
   static constexpr size_t kMaxProbes = 4096;
   SpinLock map_lock_;
   std::atomic<bool> ready_{false};

@@ -8,6 +8,7 @@
 #include <sched.h>
 #include <time.h>
 #include <atomic>
+#include <mutex>  // std::adopt_lock_t
 
 namespace lockwatch {
 
@@ -36,6 +37,7 @@ class SpinLock {
 class SpinLockGuard {
  public:
   explicit SpinLockGuard(SpinLock& lock) noexcept : lock_(lock) { lock_.lock(); }
+  SpinLockGuard(SpinLock& lock, std::adopt_lock_t) noexcept : lock_(lock) {}  // already held
   ~SpinLockGuard() { lock_.unlock(); }
   SpinLockGuard(const SpinLockGuard&) = delete;
   SpinLockGuard& operator=(const SpinLockGuard&) = delete;

@@ -243,3 +243,39 @@ TEST_CASE("the edge set grows while other threads look edges up: every edge is k
   }
   CHECK(graph.check_invariants());
 }
+
+TEST_CASE("a batch of edges goes in whole, in order, or not at all when the graph is held") {
+  LockOrderGraph graph;
+  const CycleEdge batch[] = {{lock(1), lock(2), evidence(1)}, {lock(2), lock(3), evidence(1)},
+                             {lock(3), lock(1), evidence(2)}};
+  Cycles cycles;
+  bool full = false;
+  graph.lock_for_fork();  // another thread holds the graph
+  CHECK_FALSE(graph.add_edges(batch, 3, false, cycles, full));
+  graph.unlock_after_fork();
+  CHECK(graph.edge_count() == 0);
+  REQUIRE(graph.add_edges(batch, 3, false, cycles, full));
+  CHECK(graph.edge_count() == 3);
+  CHECK_FALSE(full);
+  REQUIRE(cycles.size() == 1);  // the third closes 1 -> 2 -> 3 -> 1
+  REQUIRE(cycles[0].size() == 3);
+  CHECK(cycles[0][0].from == lock(3));
+  CHECK(cycles[0][0].to == lock(1));
+  CHECK(graph.check_invariants());
+}
+
+TEST_CASE("a stale holder in the slot of the lock it requests adds no edge, and no cycle") {
+  // A lock still held after its memory was freed (id 5/1) and a new lock given the same slot
+  // (5/2): one of the two ids is stale, and an edge between them would be a loop.
+  LockOrderGraph graph;
+  Cycle cycle;
+  const LockId stale = lock(5, 1), fresh = lock(5, 2), other = lock(7);
+  graph.add_edge(stale, other, evidence(9), cycle);
+  CHECK(graph.add_edge(stale, fresh, evidence(3), cycle) == LockOrderGraph::AddResult::known_or_stale);
+  CHECK(graph.check_invariants());
+  // Read requests meeting read holds: no cycle, with or without the loop the stale pair made.
+  graph.add_edge(other, fresh, evidence(2, LockMode::exclusive, LockMode::read), cycle);
+  CHECK(graph.add_edge(fresh, other, evidence(1, LockMode::read, LockMode::exclusive), cycle) !=
+        LockOrderGraph::AddResult::closes_new_cycle);
+  CHECK(graph.check_invariants());
+}
