@@ -148,6 +148,7 @@ void Detector::attach_thread(ThreadState& thread, pid_t tid, uintptr_t self) {
 bool Detector::detach_thread(ThreadState& thread, bool (*outlives_owner)(const HeldLock& held)) {
   InsideLockwatch inside;
   thread.blocked.end();
+  add_own_pending_edges(thread);
   for (ThreadProfile::SiteCount& entry : thread.profile.sites) profile_.merge_site(entry);
   uint32_t kept = 0;
   for (uint32_t i = 0; i < thread.held_count; ++i) {
@@ -470,20 +471,64 @@ void Detector::check_edge(ThreadState& thread, size_t held_index, LockId to, con
   for (size_t i = 0; i < thread.held_count && evidence.gate_count < EdgeEvidence::kMaxGates; ++i) {
     if (i != held_index) evidence.gates[evidence.gate_count++] = thread.held[i].lock;
   }
-  Cycle cycle;
-  switch (graph_.add_edge(from, to, evidence, cycle)) {
-    case LockOrderGraph::AddResult::closes_new_cycle:
-      report_cycle(cycle);
-      break;
-    case LockOrderGraph::AddResult::full:
-      if (!graph_full_reported_.exchange(true)) {
-        diagnostic_error(fmt::format("the lock-order graph holds its maximum of {} edges; new lock orders are not checked",
-                                     LockOrderGraph::kMaxEdges));
-      }
-      break;
-    case LockOrderGraph::AddResult::known_or_stale:
-    case LockOrderGraph::AddResult::added:
-      break;
+  // When threads find new edges at once (a program's start, or one that keeps making new
+  // lock pairs), waiting for the graph is most of what an edge costs: an edge that finds the
+  // graph held waits in the thread's pending edges instead, and goes in with the thread's next
+  // new edge, or once they fill up, or before the thread blocks, or at the watchdog's next look.
+  Cycles cycles;
+  bool full = false;
+  {
+    PendingEdges& pending = thread.pending_edges;
+    SpinLockGuard own(pending.lock);
+    const uint32_t count = pending.count.load(std::memory_order_relaxed);
+    pending.edges[count] = {from, to, evidence};
+    pending.count.store(count + 1, std::memory_order_relaxed);
+    add_pending_edges(pending, count + 1 == PendingEdges::kCapacity, cycles, full);
+  }
+  report_new_edges(cycles, full);
+}
+
+void Detector::add_pending_edges(PendingEdges& pending, bool wait, Cycles& cycles, bool& full) {
+  const uint32_t count = pending.count.load(std::memory_order_relaxed);
+  if (count != 0 && graph_.add_edges(pending.edges, count, wait, cycles, full)) {
+    pending.count.store(0, std::memory_order_relaxed);
+  }
+}
+
+void Detector::add_pending_edges_of(ThreadState& thread) {
+  InsideLockwatch inside;
+  Cycles cycles;
+  bool full = false;
+  {
+    SpinLockGuard own(thread.pending_edges.lock);
+    add_pending_edges(thread.pending_edges, true, cycles, full);
+  }
+  report_new_edges(cycles, full);
+}
+
+void Detector::add_all_pending_edges() {
+  InsideLockwatch inside;
+  Cycles cycles;
+  bool full = false;
+  threads_.for_each([&](ThreadRecord& record) {
+    // A record kept of a thread that ended holding locks has no pending edges: they were added.
+    if (record.exited.load(std::memory_order_acquire)) return;
+    PendingEdges& pending = static_cast<ThreadState&>(record).pending_edges;
+    if (pending.count.load(std::memory_order_relaxed) == 0) return;
+    SpinLockGuard own(pending.lock);
+    add_pending_edges(pending, true, cycles, full);
+  });
+  report_new_edges(cycles, full);  // reporting looks threads up: not under the directory's lock
+}
+
+void Detector::report_new_edges(const Cycles& cycles, bool full) noexcept {
+  for (const Cycle& cycle : cycles) report_cycle(cycle);
+  if (full && !graph_full_reported_.exchange(true)) {
+    try {
+      diagnostic_error(fmt::format("the lock-order graph holds its maximum of {} edges; new lock orders are not checked",
+                                   LockOrderGraph::kMaxEdges));
+    } catch (...) {
+    }
   }
 }
 

@@ -61,6 +61,16 @@ class Detector {
   // wait-for graph still sees those locks' holder. Either way `thread` is unlisted, and its
   // memory is the caller's to free.
   bool detach_thread(ThreadState& thread, bool (*outlives_owner)(const HeldLock& held));
+  // Thread-safe. Adds the edges `thread` kept pending to the graph: before it blocks (a real
+  // deadlock must find its inversion reported), and, for every live thread, from the
+  // watchdog's looks and at the process's exit (add_all_pending_edges), so that a kept edge
+  // waits at most a watchdog period.
+  void add_own_pending_edges(ThreadState& thread) {
+    if (__builtin_expect(thread.pending_edges.count.load(std::memory_order_relaxed) != 0, 0)) {
+      add_pending_edges_of(thread);
+    }
+  }
+  void add_all_pending_edges();
 
   // Called by `thread` before it acquires a lock. The acquisition is staged in the slot after
   // the held locks and counts once on_lock_acquired() commits it, so nothing needs to live
@@ -253,10 +263,16 @@ class Detector {
     InsideLockwatch inside;  // a signal handler's lock must not spin on the registry's lock
     return locks_.find_or_insert(address, kind, first_use, thread);
   }
-  // The thread's edge cache missed: look the edge up in the graph, adding it when new.
+  // The thread's edge cache missed: look the edge up in the graph, adding it when new (or,
+  // while another thread holds the graph, keeping it in the thread's pending edges).
   void check_edge(ThreadState& thread, size_t held_index, LockId to, const Acquisition& request,
                   StackId requested_at);
+  // Adds `pending` to the graph (waiting for it when `wait`), collecting what it found.
+  void add_pending_edges(PendingEdges& pending, bool wait, Cycles& cycles, bool& full);
+  // Reports what adding edges found, once no lock of lockwatch is held.
+  void report_new_edges(const Cycles& cycles, bool full) noexcept;
   void report_cycle(const Cycle& cycle) noexcept;
+  __attribute__((noinline)) void add_pending_edges_of(ThreadState& thread);
   void report_cycle_or_throw(const Cycle& cycle);
   void report_misuse_or_throw_guarded(ThreadState& thread, const MisuseReport& report, StackId stack);
 

@@ -10,8 +10,10 @@
 #include <cstdint>
 
 #include "acquisition_site_cache.h"
+#include "lock_order_graph.h"
 #include "lock_profile.h"
 #include "lock_registry.h"
+#include "spin_lock.h"
 #include "stack_depot.h"
 
 namespace lockwatch {
@@ -120,8 +122,20 @@ struct ThreadRecord {
   ThreadRecord* previous_listed;
 };
 
+// New lock-order edges the thread found while another thread held the lock-order graph:
+// rather than wait for it, the thread keeps them here and adds them at its next chance (see
+// Detector::check_edge). The lock lets another thread add them for it (the watchdog, the
+// process's exit); `count` is read without it to tell that there is nothing to add.
+struct PendingEdges {
+  static constexpr size_t kCapacity = 16;
+  SpinLock lock;
+  std::atomic<uint32_t> count;
+  CycleEdge edges[kCapacity];
+};
+
 // A live thread: its record and the caches its fast path uses.
 struct ThreadState : ThreadRecord {
+  PendingEdges pending_edges;
   KnownEdgeCache known_edges;
   AcquisitionSiteCache sites;
   ThreadProfile profile;

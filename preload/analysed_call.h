@@ -44,6 +44,8 @@ __attribute__((always_inline)) inline int analysed_acquire(const Acquisition& re
   if (__builtin_expect(detector.on_lock_requested(*thread, request, site) == RequestVerdict::self_deadlock, 0)) {
     Runtime::instance().on_deadlock();
   }
+  // About to wait: the edges it kept pending go in first (a deadlock must find them reported).
+  if (__builtin_expect(looked_busy && request.blocking, 0)) detector.add_own_pending_edges(*thread);
   const bool timed = looked_busy && request.blocking && detector.profiling();
   const uint64_t since = __builtin_expect(timed, 0) ? monotonic_ns() : 0;
   thread->blocked.begin(request.waits_forever ? BlockingKind::lock : BlockingKind::timed_lock, request.address);
@@ -66,6 +68,7 @@ inline int blocking_call(BlockingKind kind, uintptr_t object, bool timed, Call&&
     ThreadState& thread;
     ~Unblock() { thread.blocked.end(); }
   } unblock{*thread};
+  Runtime::instance().detector().add_own_pending_edges(*thread);  // see analysed_acquire
   thread->blocked.begin(kind, object, timed);
   return call(resolved_functions);
 }
@@ -107,6 +110,7 @@ inline int analysed_cond_wait(const void* condvar, pthread_mutex_t* mutex, bool 
   Detector& detector = Runtime::instance().detector();
   const bool owned = mutex_locked(mutex) && mutex_owner(mutex) == thread->tid;
   detector.on_cond_wait_begin(*thread, address_of(condvar), address_of(mutex), mutex_kind(mutex), owned, site);
+  detector.add_own_pending_edges(*thread);  // see analysed_acquire
   thread->blocked.begin(BlockingKind::condition_wait, address_of(condvar), timed);
   // Ends the wait however the call ends: a thread cancelled in the wait leaves it by forced
   // unwinding, with the mutex locked again (its cleanup handlers run after this).

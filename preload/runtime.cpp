@@ -119,6 +119,8 @@ void* Runtime::run_watchdog(void* self) {
       profile_written_ms = now_ms;
       runtime->write_profile();
     }
+    // Edges threads kept pending while another held the graph wait no longer than this.
+    runtime->detector_.add_all_pending_edges();
     try {
       if (SignalSampler::take_dump_request()) watchdog.dump(now_ms, sampler);
       const Watchdog::Verdict verdict = watchdog.look(now_ms, sampler);
@@ -185,6 +187,7 @@ void Runtime::on_deadlock() {
       ++lockwatch_depth;  // for good: the process ends here
       // A deadlocked process never ends as a success, even with exitcode=0.
       const int status = options_.exitcode != 0 ? options_.exitcode : 66;
+      detector_.add_all_pending_edges();
       write_profile();
       reporter_.finish(status);
       _exit(status);
@@ -230,6 +233,7 @@ void Runtime::after_fork_in_child() {
 void Runtime::on_process_exit(int status, void*) {
   ++lockwatch_depth;  // for good: nothing after this is analysed
   Runtime& runtime = instance();
+  runtime.detector_.add_all_pending_edges();
   runtime.write_profile();
   if (runtime.open_long_holds_.load(std::memory_order_acquire) > 0) {
     // One more look writes the end of the long holds released since the last one.

@@ -282,3 +282,54 @@ TEST_CASE("locks made to outlive their owner (robust mutexes) are no exit_holdin
   CHECK_FALSE(h.detector.detach_thread(*t1, [](const HeldLock& held) { return held.address == A; }));
   CHECK(h.sink.findings.empty());
 }
+
+TEST_CASE("an edge found while another thread holds the graph waits in its thread until the next chance") {
+  constexpr uintptr_t D = 0x4000;
+  Harness h;
+  auto t1 = h.thread(101);
+  auto t2 = h.thread(102);
+  // Registers A, B and D (nested under C) and unwinds the call path, so that below only the
+  // graph's own lock is in the way. Edges A->C, B->C, D->C.
+  for (uintptr_t outer : {A, B, D}) {
+    h.lock(*t1, outer);
+    h.lock(*t1, C);
+    h.unlock(*t1, C);
+    h.unlock(*t1, outer);
+  }
+  // Another thread holding the graph, as while it adds an edge.
+  LockOrderGraph& graph = const_cast<LockOrderGraph&>(h.detector.graph());
+  graph.lock_for_fork();
+  h.lock(*t1, A);
+  h.lock(*t1, B);
+  h.unlock(*t1, B);
+  h.unlock(*t1, A);
+  graph.unlock_after_fork();
+  CHECK_FALSE(has_edge(h.detector, A, B));
+  CHECK(t1->pending_edges.count.load() == 1);
+
+  SUBCASE("the thread's next new edge takes it along") {
+    h.lock(*t1, D);
+    h.lock(*t1, A);
+    CHECK(has_edge(h.detector, D, A));
+    CHECK(has_edge(h.detector, A, B));
+    CHECK(t1->pending_edges.count.load() == 0);
+  }
+  SUBCASE("an inversion with a kept edge is reported once the watchdog's look adds it") {
+    h.lock(*t2, B);
+    h.lock(*t2, A);  // B->A goes in; A->B is still t1's
+    CHECK(h.sink.findings.empty());
+    h.detector.add_all_pending_edges();
+    REQUIRE(h.sink.findings.size() == 1);
+    const Finding& f = h.sink.findings[0];
+    CHECK(f.kind == "lock_order_inversion");
+    REQUIRE(f.cycle.size() == 2);
+    for (const FindingEdge& edge : f.cycle) {
+      CHECK_FALSE(h.detector.stacks().get(edge.held_stack).empty());
+      CHECK_FALSE(h.detector.stacks().get(edge.requested_stack).empty());
+    }
+  }
+  SUBCASE("a thread that ends adds what it kept") {
+    CHECK_FALSE(h.detector.detach_thread(*t1, [](const HeldLock&) { return false; }));
+    CHECK(has_edge(h.detector, A, B));
+  }
+}
