@@ -421,24 +421,40 @@ bool LockOrderGraph::keep_order(uint32_t source, uint32_t target) {
 bool LockOrderGraph::reserve_set_slot() {
   EdgeSet* set = edge_set_.load(std::memory_order_relaxed);
   const size_t slots = set->mask + 1;
-  if (slots == kMaxEdgeSetSlots) return set_slots_in_use_ < slots * 3 / 4;
-  if (set_slots_in_use_ < slots / 2) return true;
-  // Readers may still be probing `set`: it is emptied, never unmapped, and the header stays.
-  const size_t grown_bytes = 2 * slots * sizeof(std::atomic<uint64_t>);
-  auto* grown =
-      internal_new<EdgeSet>(EdgeSet{static_cast<std::atomic<uint64_t>*>(internal_reserve(grown_bytes)), 2 * slots - 1});
+  const size_t limit = slots == kMaxEdgeSetSlots ? slots / 4 * 3 : slots / 2;
+  if (set_slots_in_use_ < limit) return true;
+  // Live edges and tombstones fill it: a set without the tombstones, twice the size when the
+  // live edges alone fill half of it, else of the same size (churn of short-lived locks
+  // leaves tombstones behind, and must neither grow the set nor fill the largest one).
+  const size_t live = live_edges_.load(std::memory_order_relaxed);
+  if (slots == kMaxEdgeSetSlots && live + 1 >= limit) return false;
+  const size_t wanted = slots < kMaxEdgeSetSlots && live >= limit / 2 ? 2 * slots : slots;
+  // Readers may still be probing `set`: it is emptied, never unmapped, and kept to be used
+  // again by the next set of its size (a reader still in it then reads other live edges, and
+  // checks each against what it looks for), so rebuilding never takes more address space.
+  EdgeSet* next = spare_set_ != nullptr && spare_set_->mask + 1 == wanted ? spare_set_ : nullptr;
+  if (next == nullptr) {
+    next = internal_new<EdgeSet>(EdgeSet{
+        static_cast<std::atomic<uint64_t>*>(internal_reserve(wanted * sizeof(std::atomic<uint64_t>))), wanted - 1});
+  }
   // Written before it is read: a page read first is mapped to the zero page, and the write
   // that follows replaces it with a fault that interrupts every CPU (a TLB shootdown). At a
-  // quarter full every page of it holds edges anyway.
-  std::memset(static_cast<void*>(grown->slots), 0, grown_bytes);
+  // quarter full every page of it holds edges anyway. (Atomic stores: a reader may be in it.)
+  for (size_t i = 0; i < wanted; ++i) next->slots[i].store(0, std::memory_order_relaxed);
   set_slots_in_use_ = 0;
   for (size_t i = 0; i < slots; ++i) {
     const uint64_t slot = set->slots[i].load(std::memory_order_relaxed);
-    if (slot != 0 && slot != kErasedSlot) insert_into_set(*grown, edge_in(slot));
+    if (slot != 0 && slot != kErasedSlot) insert_into_set(*next, edge_in(slot));
   }
-  edge_set_.store(grown, std::memory_order_release);
+  edge_set_.store(next, std::memory_order_release);
   internal_discard(set->slots, slots * sizeof(std::atomic<uint64_t>));
+  spare_set_ = set;
   return true;
+}
+
+size_t LockOrderGraph::edge_set_slots() const {
+  SpinLockGuard guard(lock_);
+  return edge_set_.load(std::memory_order_relaxed)->mask + 1;
 }
 
 void LockOrderGraph::insert_into_set(const EdgeSet& set, Edge* edge) {

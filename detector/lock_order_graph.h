@@ -97,8 +97,9 @@ class LockOrderGraph {
   // Thread-safe (takes the graph lock). Drops the edges into and out of `lock`.
   void remove_lock(LockId lock);
 
-  // Thread-safe. Live edges.
+  // Thread-safe. Live edges, and the slots of the edge set that holds them.
   size_t edge_count() const { return live_edges_.load(std::memory_order_relaxed); }
+  size_t edge_set_slots() const;
 
   // Thread-safe (takes the graph lock). For tests: adjacency and the edge set agree, and the
   // topological order holds for every edge kept in it.
@@ -179,6 +180,7 @@ class LockOrderGraph {
 
   mutable SpinLock lock_;
   std::atomic<EdgeSet*> edge_set_;  // the current one; replaced ones stay mapped, emptied
+  EdgeSet* spare_set_ = nullptr;    // the last one replaced
   Node* nodes_;                   // by LockId::index
   uint32_t nodes_used_ = 0;       // no node at or past this index has had an edge
   uint32_t* visit_epoch_;         // BFS marks, by state (LockId::index * 2 + mode)
