@@ -32,10 +32,29 @@ LockRecord* Detector::cache_profile_record(ThreadState& thread, const HeldLock& 
     if (lock.valid() && locks_.info(lock, info) && info.first_use != kNoStack) created_at = info.first_use;
     record = profile_.record(held.address, held.kind, created_at, &created);
   }
-  if (record != nullptr) thread.profile.records[(held.address >> 4) % ThreadProfile::kRecordCacheEntries] = {held.address, record};
+  if (record != nullptr) {
+    ThreadProfile::CachedRecord& entry = thread.profile.entry_for(held.address);
+    add_pending_reads(thread, entry, nullptr);  // the lock it held before
+    entry.address = held.address;
+    entry.record = record;
+  }
   // A lock's first hold is timed: a lock taken rarely, and held long, is seen.
   if (created) start_hold_sample(thread, held, 0);
   return record;
+}
+
+void Detector::add_pending_reads(ThreadState& thread, ThreadProfile::CachedRecord& entry,
+                                 ThreadProfile::SiteCount* site) {
+  const uint32_t reads = entry.pending_reads.exchange(0, std::memory_order_relaxed);
+  if (reads == 0 || entry.record == nullptr) return;
+  LockRecord& record = *entry.record;
+  record.reads.fetch_add(reads, std::memory_order_relaxed);
+  record.acquisitions.fetch_add(reads, std::memory_order_relaxed);
+  if (record.owner.load(std::memory_order_relaxed) != thread.number) {
+    record.owner.store(thread.number, std::memory_order_relaxed);
+    record.owner_changes.fetch_add(1, std::memory_order_relaxed);
+    if (site != nullptr) site->owner_changes.fetch_add(1, std::memory_order_relaxed);
+  }
 }
 
 void Detector::reuse_site_count(ThreadProfile::SiteCount& entry, StackId site) {
@@ -91,13 +110,25 @@ ProfileSnapshot Detector::profile_snapshot(uint32_t min_contended) {
   snapshot.dropped_locks = profile_.dropped_locks();
   if (snapshot.locks.empty()) return snapshot;
   std::vector<ThreadProfile::SiteCount*> live;
+  std::map<uintptr_t, uint64_t> pending_reads;  // by lock address
   threads_.for_each([&](ThreadRecord& record) {
     // A record kept of a thread that ended holding locks has no caches: its counts were merged.
     if (record.exited.load(std::memory_order_acquire)) return;
-    for (ThreadProfile::SiteCount& entry : static_cast<ThreadState&>(record).profile.sites) {
+    ThreadProfile& profile = static_cast<ThreadState&>(record).profile;
+    for (ThreadProfile::SiteCount& entry : profile.sites) {
       if (entry.site != kNoStack) live.push_back(&entry);
     }
+    for (const ThreadProfile::CachedRecord& entry : profile.records) {
+      const uint32_t reads = entry.pending_reads.load(std::memory_order_relaxed);
+      if (reads != 0) pending_reads[entry.address] += reads;
+    }
   });
+  for (LockProfileRow& row : snapshot.locks) {
+    const auto pending = pending_reads.find(row.address);
+    if (pending == pending_reads.end()) continue;
+    row.reads += pending->second;
+    row.acquisitions += pending->second;
+  }
   // Sites are kept per stack; a report shows call sites: the rows of one call site (first
   // frame) are summed, under the stack that took locks there most. Shown: the sites with
   // min_contended contended acquisitions, and those where a shown lock was taken most.
@@ -149,6 +180,7 @@ bool Detector::detach_thread(ThreadState& thread, bool (*outlives_owner)(const H
   InsideLockwatch inside;
   thread.blocked.end();
   add_own_pending_edges(thread);
+  for (ThreadProfile::CachedRecord& entry : thread.profile.records) add_pending_reads(thread, entry, nullptr);
   for (ThreadProfile::SiteCount& entry : thread.profile.sites) profile_.merge_site(entry);
   uint32_t kept = 0;
   for (uint32_t i = 0; i < thread.held_count; ++i) {
@@ -198,6 +230,9 @@ void Detector::adopt_forked_child(ThreadState* survivor) {
   for (ThreadProfile::SiteCount& entry : survivor->profile.sites) {
     entry.acquisitions.store(0, std::memory_order_relaxed);
     entry.owner_changes.store(0, std::memory_order_relaxed);
+  }
+  for (ThreadProfile::CachedRecord& entry : survivor->profile.records) {
+    entry.pending_reads.store(0, std::memory_order_relaxed);
   }
   survivor->profile.since_sample = 0;
   survivor->profile.sampled_lock = 0;

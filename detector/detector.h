@@ -210,24 +210,26 @@ class Detector {
   // The profile's share of an acquisition (fast path: this thread's cached record of the
   // lock, and its count for the site).
   __attribute__((always_inline)) void profile_acquisition(ThreadState& thread, const HeldLock& held) {
-    LockRecord* record = thread.profile.cached(held.address);
-    if (__builtin_expect(record == nullptr, 0)) record = cache_profile_record(thread, held);
+    ThreadProfile::CachedRecord& entry = thread.profile.entry_for(held.address);
+    LockRecord* record = entry.address == held.address ? entry.record : nullptr;
+    if (__builtin_expect(record == nullptr, 0)) record = cache_profile_record(thread, held);  // fills `entry`
     ThreadProfile::SiteCount& site = thread.profile.sites[held.acquired_at % ThreadProfile::kSiteEntries];
     if (__builtin_expect(site.site != held.acquired_at, 0)) reuse_site_count(site, held.acquired_at);
     bump(site.acquisitions);
     if (record != nullptr) {
-      const bool reading = held.mode == LockMode::read;
-      // An exclusive holder is alone: the lock orders these plain updates. Readers are not.
-      if (reading) {
-        record->reads.fetch_add(1, std::memory_order_relaxed);
-        record->acquisitions.fetch_add(1, std::memory_order_relaxed);
+      if (held.mode == LockMode::read) {
+        // Readers are not alone: their counts go to the record a batch at a time.
+        const uint32_t reads = entry.pending_reads.load(std::memory_order_relaxed) + 1;
+        entry.pending_reads.store(reads, std::memory_order_relaxed);
+        if (__builtin_expect(reads >= ThreadProfile::kReadBatch, 0)) add_pending_reads(thread, entry, &site);
       } else {
+        // An exclusive holder is alone: the lock orders these plain updates.
         bump(record->acquisitions);
-      }
-      if (__builtin_expect(record->owner.load(std::memory_order_relaxed) != thread.number, 0)) {
-        record->owner.store(thread.number, std::memory_order_relaxed);
-        record->owner_changes.fetch_add(1, std::memory_order_relaxed);
-        bump(site.owner_changes);
+        if (__builtin_expect(record->owner.load(std::memory_order_relaxed) != thread.number, 0)) {
+          record->owner.store(thread.number, std::memory_order_relaxed);
+          record->owner_changes.fetch_add(1, std::memory_order_relaxed);
+          bump(site.owner_changes);
+        }
       }
     }
     if (__builtin_expect(++thread.profile.since_sample >= profile_sample_, 0)) start_hold_sample(thread, held, 0);
@@ -237,6 +239,10 @@ class Detector {
     counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   }
   __attribute__((noinline)) LockRecord* cache_profile_record(ThreadState& thread, const HeldLock& held);
+  // Adds the read acquisitions `entry` counted to its record: one owner change if the lock
+  // last belonged to another thread (counted at `site` too, when given).
+  __attribute__((noinline)) void add_pending_reads(ThreadState& thread, ThreadProfile::CachedRecord& entry,
+                                                   ThreadProfile::SiteCount* site);
   __attribute__((noinline)) void reuse_site_count(ThreadProfile::SiteCount& entry, StackId site);
   // `now_ns`: the time already read, or 0 to read it.
   __attribute__((noinline)) void start_hold_sample(ThreadState& thread, const HeldLock& held, uint64_t now_ns);

@@ -98,13 +98,19 @@ struct SiteRecord {
 };
 
 // One thread's side of the profile: plain data in its ThreadState, touched by it alone
-// (except the racy read of `sites` when a profile is written while it runs).
+// (except the racy reads of `sites` and of pending reads when a profile is written while it
+// runs).
 struct ThreadProfile {
   static constexpr size_t kRecordCacheEntries = 64;
   static constexpr size_t kSiteEntries = 128;
+  static constexpr uint32_t kReadBatch = 64;
   struct CachedRecord {
     uintptr_t address;
     LockRecord* record;
+    // Read acquisitions of the lock not yet added to its record: readers run together, and
+    // adding each read to the shared record would move its cache line between them on every
+    // one. Added kReadBatch at a time, when the entry is reused and when the thread ends.
+    std::atomic<uint32_t> pending_reads;
   };
   struct SiteCount {
     StackId site;
@@ -113,9 +119,11 @@ struct ThreadProfile {
   };
   // Fast path: the record of the lock at `address` when this thread has it at hand.
   LockRecord* cached(uintptr_t address) const {
-    const CachedRecord& entry = records[(address >> 4) % kRecordCacheEntries];
+    const CachedRecord& entry = entry_for(address);
     return entry.address == address ? entry.record : nullptr;
   }
+  CachedRecord& entry_for(uintptr_t address) { return records[(address >> 4) % kRecordCacheEntries]; }
+  const CachedRecord& entry_for(uintptr_t address) const { return records[(address >> 4) % kRecordCacheEntries]; }
   CachedRecord records[kRecordCacheEntries];
   SiteCount sites[kSiteEntries];
   uint32_t since_sample;     // acquisitions since the last sampled hold
