@@ -231,9 +231,12 @@ void Runtime::after_fork_in_child() {
 }
 
 void Runtime::on_process_exit(int status, void*) {
+  // exit() from a signal handler that interrupted lockwatch's own code on this thread: the
+  // locks it may hold (a thread's pending edges, the graph) are not waited for.
+  const bool inside_lockwatch_already = inside_lockwatch();
   ++lockwatch_depth;  // for good: nothing after this is analysed
   Runtime& runtime = instance();
-  runtime.detector_.add_all_pending_edges();
+  if (!inside_lockwatch_already) runtime.detector_.add_all_pending_edges();
   runtime.write_profile();
   if (runtime.open_long_holds_.load(std::memory_order_acquire) > 0) {
     // One more look writes the end of the long holds released since the last one.
