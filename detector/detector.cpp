@@ -33,21 +33,19 @@ LockRecord* Detector::cache_profile_record(ThreadState& thread, const HeldLock& 
     record = profile_.record(held.address, held.kind, created_at, &created);
   }
   if (record != nullptr) {
-    ThreadProfile::CachedRecord& entry = thread.profile.entry_for(held.address);
-    add_pending_reads(thread, entry, nullptr);  // the lock it held before
-    entry.address = held.address;
-    entry.record = record;
+    const size_t slot = ThreadProfile::slot_of(held.address);
+    add_pending_reads(thread, slot, nullptr);  // of the lock it held before
+    thread.profile.records[slot] = {held.address, record};
   }
   // A lock's first hold is timed: a lock taken rarely, and held long, is seen.
   if (created) start_hold_sample(thread, held, 0);
   return record;
 }
 
-void Detector::add_pending_reads(ThreadState& thread, ThreadProfile::CachedRecord& entry,
-                                 ThreadProfile::SiteCount* site) {
-  const uint32_t reads = entry.pending_reads.exchange(0, std::memory_order_relaxed);
-  if (reads == 0 || entry.record == nullptr) return;
-  LockRecord& record = *entry.record;
+void Detector::add_pending_reads(ThreadState& thread, size_t slot, ThreadProfile::SiteCount* site) {
+  const uint32_t reads = thread.profile.pending_reads[slot].exchange(0, std::memory_order_relaxed);
+  if (reads == 0 || thread.profile.records[slot].record == nullptr) return;
+  LockRecord& record = *thread.profile.records[slot].record;
   record.reads.fetch_add(reads, std::memory_order_relaxed);
   record.acquisitions.fetch_add(reads, std::memory_order_relaxed);
   if (record.owner.load(std::memory_order_relaxed) != thread.number) {
@@ -118,9 +116,9 @@ ProfileSnapshot Detector::profile_snapshot(uint32_t min_contended) {
     for (ThreadProfile::SiteCount& entry : profile.sites) {
       if (entry.site != kNoStack) live.push_back(&entry);
     }
-    for (const ThreadProfile::CachedRecord& entry : profile.records) {
-      const uint32_t reads = entry.pending_reads.load(std::memory_order_relaxed);
-      if (reads != 0) pending_reads[entry.address] += reads;
+    for (size_t slot = 0; slot < ThreadProfile::kRecordCacheEntries; ++slot) {
+      const uint32_t reads = profile.pending_reads[slot].load(std::memory_order_relaxed);
+      if (reads != 0) pending_reads[profile.records[slot].address] += reads;
     }
   });
   for (LockProfileRow& row : snapshot.locks) {
@@ -180,7 +178,7 @@ bool Detector::detach_thread(ThreadState& thread, bool (*outlives_owner)(const H
   InsideLockwatch inside;
   thread.blocked.end();
   add_own_pending_edges(thread);
-  for (ThreadProfile::CachedRecord& entry : thread.profile.records) add_pending_reads(thread, entry, nullptr);
+  for (size_t slot = 0; slot < ThreadProfile::kRecordCacheEntries; ++slot) add_pending_reads(thread, slot, nullptr);
   for (ThreadProfile::SiteCount& entry : thread.profile.sites) profile_.merge_site(entry);
   uint32_t kept = 0;
   for (uint32_t i = 0; i < thread.held_count; ++i) {
@@ -231,9 +229,7 @@ void Detector::adopt_forked_child(ThreadState* survivor) {
     entry.acquisitions.store(0, std::memory_order_relaxed);
     entry.owner_changes.store(0, std::memory_order_relaxed);
   }
-  for (ThreadProfile::CachedRecord& entry : survivor->profile.records) {
-    entry.pending_reads.store(0, std::memory_order_relaxed);
-  }
+  for (std::atomic<uint32_t>& reads : survivor->profile.pending_reads) reads.store(0, std::memory_order_relaxed);
   survivor->profile.since_sample = 0;
   survivor->profile.sampled_lock = 0;
 }

@@ -210,18 +210,18 @@ class Detector {
   // The profile's share of an acquisition (fast path: this thread's cached record of the
   // lock, and its count for the site).
   __attribute__((always_inline)) void profile_acquisition(ThreadState& thread, const HeldLock& held) {
-    ThreadProfile::CachedRecord& entry = thread.profile.entry_for(held.address);
-    LockRecord* record = entry.address == held.address ? entry.record : nullptr;
-    if (__builtin_expect(record == nullptr, 0)) record = cache_profile_record(thread, held);  // fills `entry`
+    LockRecord* record = thread.profile.cached(held.address);
+    if (__builtin_expect(record == nullptr, 0)) record = cache_profile_record(thread, held);
     ThreadProfile::SiteCount& site = thread.profile.sites[held.acquired_at % ThreadProfile::kSiteEntries];
     if (__builtin_expect(site.site != held.acquired_at, 0)) reuse_site_count(site, held.acquired_at);
     bump(site.acquisitions);
     if (record != nullptr) {
       if (held.mode == LockMode::read) {
         // Readers are not alone: their counts go to the record a batch at a time.
-        const uint32_t reads = entry.pending_reads.load(std::memory_order_relaxed) + 1;
-        entry.pending_reads.store(reads, std::memory_order_relaxed);
-        if (__builtin_expect(reads >= ThreadProfile::kReadBatch, 0)) add_pending_reads(thread, entry, &site);
+        const size_t slot = ThreadProfile::slot_of(held.address);
+        const uint32_t reads = thread.profile.pending_reads[slot].load(std::memory_order_relaxed) + 1;
+        thread.profile.pending_reads[slot].store(reads, std::memory_order_relaxed);
+        if (__builtin_expect(reads >= ThreadProfile::kReadBatch, 0)) add_pending_reads(thread, slot, &site);
       } else {
         // An exclusive holder is alone: the lock orders these plain updates.
         bump(record->acquisitions);
@@ -239,10 +239,9 @@ class Detector {
     counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   }
   __attribute__((noinline)) LockRecord* cache_profile_record(ThreadState& thread, const HeldLock& held);
-  // Adds the read acquisitions `entry` counted to its record: one owner change if the lock
-  // last belonged to another thread (counted at `site` too, when given).
-  __attribute__((noinline)) void add_pending_reads(ThreadState& thread, ThreadProfile::CachedRecord& entry,
-                                                   ThreadProfile::SiteCount* site);
+  // Adds the read acquisitions counted in the thread's record cache `slot` to the record: one
+  // owner change if the lock last belonged to another thread (counted at `site` too, if given).
+  __attribute__((noinline)) void add_pending_reads(ThreadState& thread, size_t slot, ThreadProfile::SiteCount* site);
   __attribute__((noinline)) void reuse_site_count(ThreadProfile::SiteCount& entry, StackId site);
   // `now_ns`: the time already read, or 0 to read it.
   __attribute__((noinline)) void start_hold_sample(ThreadState& thread, const HeldLock& held, uint64_t now_ns);

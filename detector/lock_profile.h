@@ -107,10 +107,6 @@ struct ThreadProfile {
   struct CachedRecord {
     uintptr_t address;
     LockRecord* record;
-    // Read acquisitions of the lock not yet added to its record: readers run together, and
-    // adding each read to the shared record would move its cache line between them on every
-    // one. Added kReadBatch at a time, when the entry is reused and when the thread ends.
-    std::atomic<uint32_t> pending_reads;
   };
   struct SiteCount {
     StackId site;
@@ -119,12 +115,16 @@ struct ThreadProfile {
   };
   // Fast path: the record of the lock at `address` when this thread has it at hand.
   LockRecord* cached(uintptr_t address) const {
-    const CachedRecord& entry = entry_for(address);
+    const CachedRecord& entry = records[slot_of(address)];
     return entry.address == address ? entry.record : nullptr;
   }
-  CachedRecord& entry_for(uintptr_t address) { return records[(address >> 4) % kRecordCacheEntries]; }
-  const CachedRecord& entry_for(uintptr_t address) const { return records[(address >> 4) % kRecordCacheEntries]; }
+  static size_t slot_of(uintptr_t address) { return (address >> 4) % kRecordCacheEntries; }
   CachedRecord records[kRecordCacheEntries];
+  // By the slot of `records`: read acquisitions of its lock not yet added to the record.
+  // Readers run together, and adding each read to the shared record would move its cache line
+  // between them on every one: added kReadBatch at a time, when the entry is reused and when
+  // the thread ends.
+  std::atomic<uint32_t> pending_reads[kRecordCacheEntries];
   SiteCount sites[kSiteEntries];
   uint32_t since_sample;     // acquisitions since the last sampled hold
   uintptr_t sampled_lock;    // the lock whose hold is being timed; 0 for none
