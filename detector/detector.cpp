@@ -268,15 +268,20 @@ RequestVerdict Detector::request_nested_or_new_site(ThreadState& thread, Acquisi
     }
     lock = registered(request.address, request.kind, stack, thread.number);
     if (lock.valid()) {
+      auto register_held = [&](HeldLock& held) {
+        if (!held.lock.valid()) held.lock = registered(held.address, held.kind, held.acquired_at, thread.number);
+      };
+      bool all_registered = false;  // a new edge's evidence names the other locks held: its gates
       for (size_t i = 0; i < thread.held_count; ++i) {
         HeldLock& held = thread.held[i];
-        if (!held.lock.valid()) held.lock = registered(held.address, held.kind, held.acquired_at, thread.number);
-      }
-      for (size_t i = 0; i < thread.held_count; ++i) {
-        const HeldLock& held = thread.held[i];
+        register_held(held);
         if (!held.lock.valid()) continue;
         const uint8_t modes = KnownEdgeCache::modes(held.mode, request.mode);
         if (thread.known_edges.contains(held.lock, lock, modes)) continue;
+        if (!all_registered) {
+          for (size_t j = i + 1; j < thread.held_count; ++j) register_held(thread.held[j]);
+          all_registered = true;
+        }
         check_edge(thread, i, lock, request, stack);
       }
     }
