@@ -46,8 +46,9 @@ void Detector::add_pending_reads(ThreadState& thread, size_t slot, ThreadProfile
   const uint32_t reads = thread.profile.pending_reads[slot].exchange(0, std::memory_order_relaxed);
   if (reads == 0 || thread.profile.records[slot].record == nullptr) return;
   LockRecord& record = *thread.profile.records[slot].record;
+  // Only `reads`: `acquisitions` (the exclusive ones) takes plain stores under the lock, and
+  // this runs outside it too (a cache entry reused for another lock, the thread's end).
   record.reads.fetch_add(reads, std::memory_order_relaxed);
-  record.acquisitions.fetch_add(reads, std::memory_order_relaxed);
   if (record.owner.load(std::memory_order_relaxed) != thread.number) {
     record.owner.store(thread.number, std::memory_order_relaxed);
     record.owner_changes.fetch_add(1, std::memory_order_relaxed);
@@ -259,6 +260,10 @@ void Detector::unlock_after_fork() {
 RequestVerdict Detector::request_nested_or_new_site(ThreadState& thread, Acquisition request, CallSite site,
                                                     const StackId* cached_stack) {
   const StackId stack = cached_stack != nullptr ? *cached_stack : thread.sites.stack_for(site, stack_depth_, stacks_);
+  // Edges kept while another thread held the graph go in at the next chance that needs no wait.
+  if (__builtin_expect(thread.pending_edges.count.load(std::memory_order_relaxed) != 0, 0)) {
+    add_pending_edges_of(thread, false);
+  }
   LockId lock;
   if (request.blocking && thread.held_count > 0) {
     if (const HeldLock* held = held_entry(thread, request.address)) {
@@ -531,13 +536,13 @@ void Detector::add_pending_edges(PendingEdges& pending, bool wait, Cycles& cycle
   }
 }
 
-void Detector::add_pending_edges_of(ThreadState& thread) {
+void Detector::add_pending_edges_of(ThreadState& thread, bool wait) {
   InsideLockwatch inside;
   Cycles cycles;
   bool full = false;
   {
     SpinLockGuard own(thread.pending_edges.lock);
-    add_pending_edges(thread.pending_edges, true, cycles, full);
+    add_pending_edges(thread.pending_edges, wait, cycles, full);
   }
   report_new_edges(cycles, full);
 }
@@ -593,8 +598,9 @@ void Detector::report_cycle_or_throw(const Cycle& found) {
     return finding.locks.size();
   };
   for (const CycleEdge& edge : cycle) {
+    // A lock destroyed since the cycle closed: its slot may hold another lock, not named here.
     LockInfo info{};
-    locks_.info(edge.from, info);
+    if (!locks_.info(edge.from, info)) info = LockInfo{0, LockKind::mutex, kNoStack, 0};
     finding.locks.push_back({info.address, info.kind, info.first_use});
   }
   for (const CycleEdge& edge : cycle) {

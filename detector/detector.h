@@ -67,7 +67,7 @@ class Detector {
   // waits at most a watchdog period.
   void add_own_pending_edges(ThreadState& thread) {
     if (__builtin_expect(thread.pending_edges.count.load(std::memory_order_relaxed) != 0, 0)) {
-      add_pending_edges_of(thread);
+      add_pending_edges_of(thread, true);
     }
   }
   void add_all_pending_edges();
@@ -277,7 +277,8 @@ class Detector {
   // Reports what adding edges found, once no lock of lockwatch is held.
   void report_new_edges(const Cycles& cycles, bool full) noexcept;
   void report_cycle(const Cycle& cycle) noexcept;
-  __attribute__((noinline)) void add_pending_edges_of(ThreadState& thread);
+  // `wait` false: only if the graph is free now.
+  __attribute__((noinline)) void add_pending_edges_of(ThreadState& thread, bool wait);
   void report_cycle_or_throw(const Cycle& cycle);
   void report_misuse_or_throw_guarded(ThreadState& thread, const MisuseReport& report, StackId stack);
 

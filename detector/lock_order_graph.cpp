@@ -290,9 +290,14 @@ void LockOrderGraph::remove_lock(LockId lock) {
   if (!lock.valid()) return;
   SpinLockGuard guard(lock_);
   Node& node = nodes_[lock.index()];
-  if (node.generation != lock.generation()) return;
+  if (node.generation > lock.generation()) return;
   drop_edges_of(node);
-  node.generation = 0;
+  // Ids of this lock (and older ones at its index) are stale from now on: an edge of theirs
+  // that arrives late (a thread's pending edges) is dropped. The registry gives the next lock
+  // at this index a later generation.
+  const uint32_t dead = lock.generation() + 1;
+  node.generation = dead == 0 ? 1 : dead;
+  nodes_used_ = std::max(nodes_used_, lock.index() + 1);
 }
 
 void LockOrderGraph::drop_edges_of(Node& node) {
@@ -424,7 +429,7 @@ bool LockOrderGraph::reserve_set_slot() {
   const size_t limit = slots == kMaxEdgeSetSlots ? slots / 4 * 3 : slots / 2;
   if (set_slots_in_use_ < limit) return true;
   // Live edges and tombstones fill it: a set without the tombstones, twice the size when the
-  // live edges alone fill half of it, else of the same size (churn of short-lived locks
+  // live edges alone fill a quarter of it (half the limit), else of the same size (churn of short-lived locks
   // leaves tombstones behind, and must neither grow the set nor fill the largest one).
   const size_t live = live_edges_.load(std::memory_order_relaxed);
   if (slots == kMaxEdgeSetSlots && live + 1 >= limit) return false;

@@ -231,8 +231,8 @@ std::vector<LockProfileRow> LockProfile::lock_rows(uint64_t min_contended) const
     row.address = address;
     row.kind = static_cast<LockKind>(lock.kind.load(std::memory_order_relaxed));
     row.created_at = lock.created_at.load(std::memory_order_relaxed);
-    row.acquisitions = lock.acquisitions.load(std::memory_order_relaxed);
     row.reads = lock.reads.load(std::memory_order_relaxed);
+    row.acquisitions = lock.acquisitions.load(std::memory_order_relaxed) + row.reads;
     row.owner_changes = lock.owner_changes.load(std::memory_order_relaxed);
     lock.timed.copy_to(row);
     row.cond_waits = lock.cond_waits.load(std::memory_order_relaxed);

@@ -75,8 +75,8 @@ struct alignas(64) LockRecord {
   std::atomic<uint32_t> owner;     // number of the thread that acquired it last
   std::atomic<StackId> created_at;
   std::atomic<uint8_t> kind;
-  std::atomic<uint64_t> acquisitions;  // every mode
-  std::atomic<uint64_t> reads;
+  std::atomic<uint64_t> acquisitions;  // exclusive ones (plain stores, under the lock)
+  std::atomic<uint64_t> reads;         // read ones (atomic adds, a batch at a time)
   std::atomic<uint64_t> owner_changes;
   TimedCounters timed;
   std::atomic<uint32_t> cond_waits;

@@ -182,6 +182,7 @@ void Runtime::on_deadlock() {
     case OnDeadlock::continue_running:
       return;
     case OnDeadlock::abort:
+      detector_.add_all_pending_edges();  // their inversions are reported before the end
       abort();
     case OnDeadlock::exit: {
       ++lockwatch_depth;  // for good: the process ends here

@@ -333,3 +333,39 @@ TEST_CASE("an edge found while another thread holds the graph waits in its threa
     CHECK(has_edge(h.detector, A, B));
   }
 }
+
+TEST_CASE("an edge kept pending past the death of its lock never enters the graph, nor names the lock's successor") {
+  constexpr uintptr_t D = 0x4000, E = 0x9000;
+  Harness h;
+  auto t1 = h.thread(101);
+  auto t2 = h.thread(102);
+  for (uintptr_t outer : {A, B, D}) {  // registered, and the call paths unwound (see above)
+    h.lock(*t1, outer);
+    h.lock(*t1, C);
+    h.unlock(*t1, C);
+    h.unlock(*t1, outer);
+  }
+  const LockId b_before = h.detector.locks().find(B);
+  LockOrderGraph& graph = const_cast<LockOrderGraph&>(h.detector.graph());
+  graph.lock_for_fork();  // another thread holds the graph
+  h.lock(*t1, A);
+  h.lock(*t1, B);  // A->B kept by t1
+  h.unlock(*t1, B);
+  h.unlock(*t1, A);
+  h.lock(*t2, B);
+  h.lock(*t2, A);  // B->A kept by t2
+  h.unlock(*t2, A);
+  h.unlock(*t2, B);
+  graph.unlock_after_fork();
+  REQUIRE(t1->pending_edges.count.load() == 1);
+  REQUIRE(t2->pending_edges.count.load() == 1);
+  // B dies, and a new lock elsewhere takes its registry index.
+  h.detector.on_lock_destroyed(*t1, B, LOCKWATCH_CALL_SITE());
+  h.detector.on_lock_initialized(*t1, E, LockKind::mutex, LOCKWATCH_CALL_SITE());
+  REQUIRE(h.detector.locks().find(E).index() == b_before.index());
+  CHECK(graph.edge_count() == 2);  // A->C, D->C
+  h.detector.add_all_pending_edges();
+  CHECK(graph.edge_count() == 2);
+  CHECK(h.sink.findings.empty());
+  CHECK(graph.check_invariants());
+}

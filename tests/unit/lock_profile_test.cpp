@@ -5,6 +5,9 @@
 #include <doctest/doctest.h>
 
 #include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <thread>
 
 #include "detector.h"
 #include "internal_allocator.h"
@@ -71,6 +74,58 @@ TEST_CASE("the detector counts acquisitions, reads and owner changes per lock, a
   CHECK(detector.detach_thread(*t2, [](const HeldLock&) { return false; }) == false);
   internal_free(t1, sizeof(ThreadState));
   internal_free(t2, sizeof(ThreadState));
+}
+
+TEST_CASE("reads counted in a reader's own memory reach the record exactly, while writers hold the lock") {
+  // The reader's batch of reads of X goes to X's record whenever its cache entry is reused for
+  // another lock (Y, in the same slot): while a writer may hold X and count its own
+  // acquisition. Neither count may be lost.
+  Options options;
+  RecordingSink sink;
+  Detector detector(options, sink);
+  auto* w = static_cast<ThreadState*>(internal_allocate(sizeof(ThreadState)));
+  auto* r = static_cast<ThreadState*>(internal_allocate(sizeof(ThreadState)));
+  detector.attach_thread(*w, 101, 0x71);
+  detector.attach_thread(*r, 102, 0x72);
+  constexpr uintptr_t X = 0x20000;
+  constexpr uintptr_t Y = X + ThreadProfile::kRecordCacheEntries * 16;
+  REQUIRE(ThreadProfile::slot_of(X) == ThreadProfile::slot_of(Y));
+  constexpr int kWrites = 100000, kReads = 100000;
+  std::shared_mutex real_x;  // the program's X: writers exclude readers
+  auto take = [&](ThreadState& thread, uintptr_t address, LockMode mode) {
+    detector.on_lock_requested(thread, {address, LockKind::rwlock, mode, true, true}, LOCKWATCH_CALL_SITE());
+    detector.on_lock_acquired(thread, address);
+    detector.on_lock_released(thread, address);
+  };
+  std::thread writer([&] {
+    for (int i = 0; i < kWrites; ++i) {
+      std::unique_lock<std::shared_mutex> hold(real_x);
+      take(*w, X, LockMode::exclusive);
+    }
+  });
+  std::thread reader([&] {
+    for (int i = 0; i < kReads; ++i) {
+      {
+        std::shared_lock<std::shared_mutex> hold(real_x);
+        take(*r, X, LockMode::read);
+      }
+      take(*r, Y, LockMode::exclusive);
+    }
+  });
+  writer.join();
+  reader.join();
+  CHECK_FALSE(detector.detach_thread(*w, [](const HeldLock&) { return false; }));
+  CHECK_FALSE(detector.detach_thread(*r, [](const HeldLock&) { return false; }));
+  bool found = false;
+  for (const LockProfileRow& row : detector.profile_snapshot(0).locks) {
+    if (row.address != X) continue;
+    found = true;
+    CHECK(row.reads == kReads);
+    CHECK(row.acquisitions == uint64_t{kWrites} + kReads);
+  }
+  CHECK(found);
+  internal_free(w, sizeof(ThreadState));
+  internal_free(r, sizeof(ThreadState));
 }
 
 TEST_CASE("durations read in human units") {
