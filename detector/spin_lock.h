@@ -27,7 +27,11 @@ class SpinLock {
       }
     }
   }
-  bool try_lock() noexcept { return !flag_.exchange(true, std::memory_order_acquire); }
+  // Reads before it writes: a failed try leaves the lock's cache line shared, where an
+  // exchange would take it away from the holder.
+  bool try_lock() noexcept {
+    return !flag_.load(std::memory_order_relaxed) && !flag_.exchange(true, std::memory_order_acquire);
+  }
   void unlock() noexcept { flag_.store(false, std::memory_order_release); }
 
  private:
