@@ -133,11 +133,10 @@ class Detector {
   void on_lock_initialized(ThreadState& thread, uintptr_t address, LockKind kind, CallSite site);
   // The lock at `address` was destroyed by `thread` at `site`.
   void on_lock_destroyed(ThreadState& thread, uintptr_t address, CallSite site);
-  // Thread-safe, lock-free, no ThreadState needed (free() runs in threads lockwatch never
-  // saw, and while threads exit). Whether memory being freed may hold a tracked lock: when
-  // false, on_memory_released has nothing to do.
+  // Thread-safe, lock-free, no ThreadState needed (it runs while threads exit). Whether memory
+  // being released may hold a tracked lock: when false, on_memory_released has nothing to do.
   bool may_hold_locks(uintptr_t begin, uintptr_t end) const { return locks_.may_hold_locks(begin, end); }
-  // Memory [begin, end) was freed (free, operator delete, dlclose): the locks in it are gone
+  // Memory [begin, end) was released (an ended thread's stack): the locks in it are gone
   // although nothing destroyed them (a std::mutex never is), and a lock made there later is a
   // new lock with no edges.
   void on_memory_released(uintptr_t begin, uintptr_t end);

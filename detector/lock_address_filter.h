@@ -1,10 +1,11 @@
 // LockAddressFilter: which 64-byte granules of memory may hold a lock the registry tracks, so
-// that freeing memory (free, operator delete, dlclose) can tell in one load per 4 KiB that no
-// tracked lock died with it. Without it, a std::mutex (which is never destroyed through a
-// pthread call) freed with its object and a new one later made at the same address would
-// inherit the dead lock's edges: a false lock_order_inversion.
+// that memory being released (an ended thread's stack, which glibc hands to the next thread)
+// can tell in one load per 4 KiB that no tracked lock died with it. Without that, a std::mutex
+// (which is never destroyed through a pthread call) in a dead thread's frame and a new one
+// later made at the same address would share the dead lock's edges: a false
+// lock_order_inversion.
 // Pages hash to kLines lines; a line has a 64-bit mask (bit g: granule g of the page may hold a
-// lock), which is all a free reads, and 64 saturating 8-bit counts that keep the mask exact as
+// lock), which is all a release reads, and 64 saturating 8-bit counts that keep the mask exact as
 // locks come and go. Masks and counts change under the registry's insert lock and are read
 // without any lock. A set bit may be a collision between pages, which costs the caller a
 // precise look in the registry, never a wrong answer. A count that reached 255 stays there.
