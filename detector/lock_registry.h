@@ -1,6 +1,6 @@
 // LockRegistry: the identity of every lock lockwatch has seen, keyed by its address.
-// A LockId is a dense index plus a generation: destroying a lock (or initialising or freeing
-// memory that held one) bumps the generation, so ids of the dead lock never alias the new lock
+// A LockId is a dense index plus a generation: destroying a lock (or initialising it again, or
+// releasing the thread stack that held it) bumps the generation, so ids of the dead lock never alias the new lock
 // at the same address, and edges recorded for it can never join a cycle with its successor.
 // Indexes are dense (a freed one is reused first), so the tables indexed by them (the lock
 // records here, the graph's nodes and search arrays) touch memory in proportion to the locks
@@ -13,7 +13,8 @@
 // a probe chain continues past it. Past kMaxLocks live locks new ones are not tracked (lookup
 // returns an invalid id).
 // A LockAddressFilter beside the table answers "may this memory hold a tracked lock?" for
-// memory being freed, so that locks that die without a destroy call are forgotten too.
+// memory being released (an ended thread's stack), so that locks that die without a destroy
+// call are forgotten too.
 #pragma once
 
 #include <atomic>
@@ -110,7 +111,7 @@ class LockRegistry {
   // Thread-safe. Whether [begin, end) may hold a tracked lock (a few loads; see
   // LockAddressFilter). When true, remove_range gives the precise answer.
   bool may_hold_locks(uintptr_t begin, uintptr_t end) const { return filter_.may_hold(begin, end); }
-  // Thread-safe. Forgets every lock in [begin, end) (memory freed with the locks in it),
+  // Thread-safe. Forgets every lock in [begin, end) (memory released with the locks in it),
   // calling `on_removed(id)` with the id each had. Locks are looked for at every 4-byte
   // boundary (the alignment of the smallest lock, a spinlock) of the granules the filter
   // cannot clear; a range larger than the table is scanned slot by slot instead.
