@@ -43,6 +43,7 @@ LockRecord* Detector::cache_profile_record(ThreadState& thread, const HeldLock& 
 }
 
 void Detector::add_pending_reads(ThreadState& thread, size_t slot, ThreadProfile::SiteCount* site) {
+  if (thread.profile.pending_reads[slot].load(std::memory_order_relaxed) == 0) return;
   const uint32_t reads = thread.profile.pending_reads[slot].exchange(0, std::memory_order_relaxed);
   if (reads == 0 || thread.profile.records[slot].record == nullptr) return;
   LockRecord& record = *thread.profile.records[slot].record;

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstring>
 #include <new>
+#include <utility>
 
 namespace lockwatch {
 
@@ -114,7 +115,7 @@ bool LockOrderGraph::add_edges(const CycleEdge* edges, size_t count, bool wait, 
   for (size_t i = 0; i < count; ++i) {
     switch (add_edge_locked(edges[i].from, edges[i].to, edges[i].evidence, cycle)) {
       case AddResult::closes_new_cycle:
-        cycles.push_back(cycle);
+        cycles.push_back(std::move(cycle));
         break;
       case AddResult::full:
         full = true;
@@ -297,7 +298,6 @@ void LockOrderGraph::remove_lock(LockId lock) {
   // at this index a later generation.
   const uint32_t dead = lock.generation() + 1;
   node.generation = dead == 0 ? 1 : dead;
-  nodes_used_ = std::max(nodes_used_, lock.index() + 1);
 }
 
 void LockOrderGraph::drop_edges_of(Node& node) {
@@ -476,8 +476,9 @@ void LockOrderGraph::insert_into_set(const EdgeSet& set, Edge* edge) {
 
 void LockOrderGraph::erase_from_set(const Edge* edge) {
   const EdgeSet& set = *edge_set_.load(std::memory_order_relaxed);
-  size_t i = edge_hash(edge->from, edge->to, edge->modes) & set.mask;
-  const uint64_t slot = slot_of(edge, edge_hash(edge->from, edge->to, edge->modes));
+  const uint64_t hash = edge_hash(edge->from, edge->to, edge->modes);
+  const uint64_t slot = slot_of(edge, hash);
+  size_t i = hash & set.mask;
   while (set.slots[i].load(std::memory_order_relaxed) != slot) i = (i + 1) & set.mask;
   set.slots[i].store(kErasedSlot, std::memory_order_release);
   // A tombstone that ends its probe chain guards nothing: clear it, and those before it.

@@ -114,12 +114,13 @@ class LockRegistry {
   // Thread-safe. Forgets every lock in [begin, end) (memory released with the locks in it),
   // calling `on_removed(id)` with the id each had. Locks are looked for at every 4-byte
   // boundary (the alignment of the smallest lock, a spinlock) of the granules the filter
-  // cannot clear; a range larger than the table is scanned slot by slot instead.
+  // cannot clear (a load per page of the range); a range of more pages than the table has
+  // slots is scanned slot by slot instead.
   template <typename OnRemoved>
   void remove_range(uintptr_t begin, uintptr_t end, OnRemoved&& on_removed) {
     constexpr uintptr_t kGranule = uintptr_t{1} << LockAddressFilter::kGranuleShift;
     constexpr uintptr_t kPage = uintptr_t{1} << LockAddressFilter::kPageShift;
-    if ((end - begin) / kLockAlignment > kCapacity) {
+    if ((end - begin) / kPage > kCapacity) {
       for (size_t i = 0; i < kCapacity; ++i) {
         const uintptr_t address = slots_[i].address.load(std::memory_order_acquire);
         if (address >= begin && address < end) remove_one(address, on_removed);

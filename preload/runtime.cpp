@@ -178,17 +178,17 @@ void Runtime::write_profile() {
 }
 
 void Runtime::on_deadlock() {
+  if (options_.on_deadlock == OnDeadlock::continue_running) return;
+  detector_.add_all_pending_edges();  // their inversions are reported before the end
   switch (options_.on_deadlock) {
     case OnDeadlock::continue_running:
       return;
     case OnDeadlock::abort:
-      detector_.add_all_pending_edges();  // their inversions are reported before the end
       abort();
     case OnDeadlock::exit: {
       ++lockwatch_depth;  // for good: the process ends here
       // A deadlocked process never ends as a success, even with exitcode=0.
       const int status = options_.exitcode != 0 ? options_.exitcode : 66;
-      detector_.add_all_pending_edges();
       write_profile();
       reporter_.finish(status);
       _exit(status);

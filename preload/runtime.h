@@ -26,9 +26,6 @@ extern __thread ThreadState* current_thread_state __attribute__((tls_model("init
 class Runtime {
  public:
   static void initialize();
-  // Whether initialize() has run (every analysed call and every lock lockwatch tracks
-  // comes after it).
-  static bool running() { return running_.load(std::memory_order_acquire); }
   // The runtime. Valid once initialize() has run, which every ThreadState implies.
   static Runtime& instance() { return *std::launder(reinterpret_cast<Runtime*>(storage_)); }
 
