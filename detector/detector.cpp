@@ -267,6 +267,8 @@ RequestVerdict Detector::request_nested_or_new_site(ThreadState& thread, Acquisi
   }
   LockId lock;
   if (request.blocking && thread.held_count > 0) {
+    const uint64_t removals = locks_.removals();  // first: it vouches for the look-ups below
+    const uint64_t nesting = KnownNestingCache::nesting(thread.held, thread.held_count, request.address, request.mode);
     if (const HeldLock* held = held_entry(thread, request.address)) {
       const RequestVerdict verdict = check_rerequest(thread, *held, request, stack);
       stage(thread, request.address, held->lock, stack, request.kind, request.mode);
@@ -278,10 +280,14 @@ RequestVerdict Detector::request_nested_or_new_site(ThreadState& thread, Acquisi
         if (!held.lock.valid()) held.lock = registered(held.address, held.kind, held.acquired_at, thread.number);
       };
       bool all_registered = false;  // a new edge's evidence names the other locks held: its gates
+      bool all_checked = true;      // no lock left out for want of registry room
       for (size_t i = 0; i < thread.held_count; ++i) {
         HeldLock& held = thread.held[i];
         register_held(held);
-        if (!held.lock.valid()) continue;
+        if (!held.lock.valid()) {
+          all_checked = false;
+          continue;
+        }
         const uint8_t modes = KnownEdgeCache::modes(held.mode, request.mode);
         if (thread.known_edges.contains(held.lock, lock, modes)) continue;
         if (!all_registered) {
@@ -290,10 +296,18 @@ RequestVerdict Detector::request_nested_or_new_site(ThreadState& thread, Acquisi
         }
         check_edge(thread, i, lock, request, stack);
       }
+      if (all_checked) thread.known_nestings.remember(nesting, removals);
     }
   }
   stage(thread, request.address, lock, stack, request.kind, request.mode);
   return RequestVerdict::proceed;
+}
+
+bool Detector::known_nesting(const ThreadState& thread, uintptr_t address, LockMode mode) const {
+  if (thread.pending_edges.count.load(std::memory_order_relaxed) != 0) return false;  // they go in first
+  const uint64_t removals = locks_.removals();
+  return thread.known_nestings.contains(KnownNestingCache::nesting(thread.held, thread.held_count, address, mode),
+                                        removals);
 }
 
 RequestVerdict Detector::check_rerequest(ThreadState& thread, const HeldLock& held, const Acquisition& request,

@@ -82,9 +82,11 @@ class Detector {
                                                                   CallSite site) {
     const StackId* cached_stack = thread.sites.find(site);
     if (__builtin_expect(cached_stack == nullptr || (request.blocking && thread.held_count > 0), 0)) {
-      return request_nested_or_new_site(thread, request, site, cached_stack);
+      if (cached_stack == nullptr || !known_nesting(thread, request.address, request.mode)) {
+        return request_nested_or_new_site(thread, request, site, cached_stack);
+      }
     }
-    stage(thread, request.address, LockId(), *cached_stack, request.kind, request.mode);
+    stage(thread, request.address, LockId(), *cached_stack, request.kind, request.mode);  // registered when needed
     return RequestVerdict::proceed;
   }
 
@@ -201,6 +203,10 @@ class Detector {
   const LockOrderGraph& graph() const { return graph_; }
 
  private:
+  // A nested request whose every edge this thread has checked already, with the same locks
+  // held (KnownNestingCache), and no edges of its own waiting to go in. A leaf: no registers
+  // to save, nothing that takes a lock.
+  __attribute__((noinline)) bool known_nesting(const ThreadState& thread, uintptr_t address, LockMode mode) const;
   // on_lock_requested() when locks are held (edges to check) or the site's stack is unknown
   // (`cached_stack`: what the site cache vouched for, or null). By value: a reference would make the fast path build the request in memory, and the
   // byte fields read back as one word stall store forwarding.

@@ -91,6 +91,7 @@ LockId LockRegistry::remove(uintptr_t address) {
       free_indexes_[free_count_++] = index;
       filter_.remove(address);
       live_.fetch_sub(1, std::memory_order_relaxed);
+      removals_.store(removals_.load(std::memory_order_relaxed) + 1, std::memory_order_release);  // under insert_lock_
       // A tombstone that ends its probe chain guards nothing: clear it, and those before it,
       // so that churn of short-lived locks never fills the table with tombstones.
       if (slots_[(i + 1) & (kCapacity - 1)].address.load(std::memory_order_relaxed) == 0) {

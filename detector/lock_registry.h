@@ -143,6 +143,9 @@ class LockRegistry {
   bool info(LockId id, LockInfo& out) const;
   // Thread-safe. Locks tracked now.
   size_t live() const { return live_.load(std::memory_order_relaxed); }
+  // Thread-safe. How many locks have left the registry so far: while it stays the same, an
+  // address looked up twice names the same lock (read it before the look-ups it vouches for).
+  uint64_t removals() const { return removals_.load(std::memory_order_acquire); }
 
   // fork(): see Detector::lock_for_fork.
   void lock_for_fork() { insert_lock_.lock(); }
@@ -179,6 +182,7 @@ class LockRegistry {
   size_t next_index_ = 0;  // indexes never used yet start here
   LockAddressFilter filter_;
   std::atomic<size_t> live_{0};
+  alignas(64) std::atomic<uint64_t> removals_{0};  // apart from live_: read by every thread, written rarely
 };
 
 }  // namespace lockwatch

@@ -54,6 +54,43 @@ struct KnownEdgeCache {
   }
 };
 
+// Nested requests this thread has checked in full: the same locks held (addresses and modes,
+// in any order) and the same lock requested, every edge then known (KnownEdgeCache), with the
+// lock registry's removal count at the time. A hit skips the registry look-ups and the edge
+// checks of a request: until some lock leaves the registry, the same addresses name the same
+// locks, and a known edge stays known. A nesting is keyed by a 64-bit sum of mixed (address,
+// mode) words (a sum, so that a lock held twice does not cancel out); direct-mapped.
+struct KnownNestingCache {
+  static constexpr size_t kEntries = 128;
+  struct Entry {
+    uint64_t nesting;
+    uint64_t removals;
+  };
+  Entry entries[kEntries];
+
+  static uint64_t nesting(const HeldLock* held, size_t held_count, uintptr_t requested, LockMode mode) {
+    uint64_t sum = mix((uint64_t{requested} << 1 | static_cast<unsigned>(mode)) ^ kRequestedSalt);
+    for (size_t i = 0; i < held_count; ++i) {
+      sum += mix(uint64_t{held[i].address} << 1 | static_cast<unsigned>(held[i].mode));
+    }
+    return sum | 1;  // never 0, an empty entry
+  }
+  bool contains(uint64_t nesting, uint64_t removals) const {
+    const Entry& entry = entries[slot(nesting)];
+    return entry.nesting == nesting && entry.removals == removals;
+  }
+  void remember(uint64_t nesting, uint64_t removals) { entries[slot(nesting)] = {nesting, removals}; }
+
+ private:
+  static constexpr uint64_t kRequestedSalt = 0x5bd1e9955bd1e995ull;
+  static uint64_t mix(uint64_t x) {  // splitmix64's finaliser
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+  }
+  static size_t slot(uint64_t nesting) { return (nesting >> 32) % kEntries; }
+};
+
 // What a thread is blocked in right now: written by the thread around its blocking calls
 // (a lock only once a try-lock has failed), read by the watchdog thread (hence the atomics).
 // `lock` waits forever; `timed_lock` (a timed or try request) gives up by itself, so it can
@@ -137,6 +174,7 @@ struct PendingEdges {
 struct ThreadState : ThreadRecord {
   PendingEdges pending_edges;
   KnownEdgeCache known_edges;
+  KnownNestingCache known_nestings;
   AcquisitionSiteCache sites;
   ThreadProfile profile;
 };

@@ -123,6 +123,73 @@ TEST_CASE("a lock that died (destroyed, or freed with its memory) and a new one 
   CHECK(h.sink.findings.empty());
 }
 
+// Known nestings (KnownNestingCache) are only consulted for a request from a call site seen
+// before: these tests repeat a nesting from the same lines.
+namespace {
+
+// `held` locked in order, `requested` locked and unlocked under them, all released.
+void lock_under(Harness& h, ThreadState& thread, std::initializer_list<uintptr_t> held, uintptr_t requested) {
+  for (const uintptr_t address : held) h.lock(thread, address);
+  h.lock(thread, requested);
+  h.unlock(thread, requested);
+  for (const uintptr_t address : held) h.unlock(thread, address);
+}
+
+}  // namespace
+
+TEST_CASE("a nesting known to a thread is checked again once a lock it names has died") {
+  Harness h;
+  auto t1 = h.thread(1);
+  auto t2 = h.thread(2);
+  for (int round = 0; round < 3; ++round) {
+    lock_under(h, *t1, {A}, B);  // A -> B; from the second round, a nesting known to t1
+    CHECK(has_edge(h.detector, A, B));
+    if (round == 0) continue;
+    // The lock now at B is another lock: the same nesting makes a new edge to it.
+    if (round == 1) h.detector.on_lock_destroyed(*t1, B, LOCKWATCH_CALL_SITE());
+    if (round == 2) h.detector.on_lock_initialized(*t1, B, LockKind::mutex, LOCKWATCH_CALL_SITE());
+    CHECK(h.detector.graph().edge_count() == 0);
+  }
+  lock_under(h, *t1, {A}, B);
+  CHECK(has_edge(h.detector, A, B));
+  lock_under(h, *t2, {B}, A);
+  CHECK(h.sink.findings.size() == 1);
+}
+
+TEST_CASE("known nestings tell apart which locks are held and which one is requested") {
+  Harness h;
+  auto t1 = h.thread(1);
+  constexpr uintptr_t D = 0x4000, R1 = 0x5000, R2 = 0x6000;
+  // Each nesting twice from the same lines: the second time it is known. Then the same locks
+  // in other roles, or other locks in the same roles, are new nestings, with new edges.
+  auto twice = [&](std::initializer_list<uintptr_t> held, uintptr_t requested) {
+    for (int round = 0; round < 2; ++round) lock_under(h, *t1, held, requested);
+  };
+  twice({A, B}, C);
+  twice({B, A}, C);  // the same locks held in another order: the same edges
+  CHECK(h.detector.graph().edge_count() == 4);  // A->B, B->A (an inversion within t1), A->C, B->C
+  twice({C, A}, B);
+  CHECK(has_edge(h.detector, C, A));
+  CHECK(has_edge(h.detector, C, B));
+  twice({A}, D);
+  twice({B}, D);
+  CHECK(has_edge(h.detector, A, D));
+  CHECK(has_edge(h.detector, B, D));
+  // A recursive lock held twice, D requested; then another one held twice: each its own edge.
+  for (const uintptr_t recursive : {R1, R2, R1, R2}) {
+    for (int depth = 0; depth < 2; ++depth) {
+      h.detector.on_lock_requested(*t1, request(recursive, true, LockKind::recursive_mutex), LOCKWATCH_CALL_SITE());
+      h.detector.on_lock_acquired(*t1, recursive);
+    }
+    h.lock(*t1, D);
+    h.unlock(*t1, D);
+    h.unlock(*t1, recursive);
+    h.unlock(*t1, recursive);
+  }
+  CHECK(has_edge(h.detector, R1, D));
+  CHECK(has_edge(h.detector, R2, D));
+}
+
 TEST_CASE("unlocking out of order keeps the held set right") {
   Harness h;
   auto t1 = h.thread(1);
