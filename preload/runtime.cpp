@@ -103,7 +103,7 @@ void Runtime::start_watchdog_once() {
 }
 
 void* Runtime::run_watchdog(void* self) {
-  ++lockwatch_depth;  // for good: nothing this thread does is analysed
+  stay_inside_lockwatch();
   auto* runtime = static_cast<Runtime*>(self);
   const timespec period{static_cast<time_t>(runtime->options_.watchdog_ms / 1000),
                         static_cast<long>(runtime->options_.watchdog_ms % 1000) * 1'000'000L};
@@ -156,7 +156,7 @@ void Runtime::on_thread_exit(void* state) {
   // and stays visible to the watchdog (in a record of the thread; its state is freed).
   // Whatever it locks from here on (later TLS destructors) passes through, so no new state is
   // attached and leaked. The mark dies with the thread's TLS.
-  ++lockwatch_depth;
+  stay_inside_lockwatch();
   auto* thread = static_cast<ThreadState*>(state);
   // Keeps a record of the thread if it holds locks.
   const bool still_holds_locks = instance().detector_.detach_thread(*thread, &held_lock_outlives_owner);
@@ -186,7 +186,7 @@ void Runtime::on_deadlock() {
     case OnDeadlock::abort:
       abort();
     case OnDeadlock::exit: {
-      ++lockwatch_depth;  // for good: the process ends here
+      stay_inside_lockwatch();  // the process ends here
       // A deadlocked process never ends as a success, even with exitcode=0.
       const int status = options_.exitcode != 0 ? options_.exitcode : 66;
       write_profile();
@@ -201,7 +201,7 @@ void Runtime::on_deadlock() {
 // A fork() from inside lockwatch (a signal handler that interrupted lockwatch's own code on
 // this thread) must not wait for locks this very thread may hold: it forks without them.
 void Runtime::before_fork() {
-  holds_fork_locks = !inside_lockwatch();
+  holds_fork_locks = !interrupted_lockwatch();
   ++lockwatch_depth;  // until after_fork: allocations the handlers make are not analysed
   if (!holds_fork_locks) return;
   instance().reporter_.lock_for_fork();
@@ -232,26 +232,36 @@ void Runtime::after_fork_in_child() {
 }
 
 void Runtime::on_process_exit(int status, void*) {
-  // exit() from a signal handler that interrupted lockwatch's own code on this thread: the
-  // locks it may hold (a thread's pending edges, the graph) are not waited for.
-  const bool inside_lockwatch_already = inside_lockwatch();
-  ++lockwatch_depth;  // for good: nothing after this is analysed
+  // exit() from a signal handler that interrupted lockwatch's own code on this thread (a
+  // report being symbolized, say): the locks that code holds (the symbolizer's, the graph, a
+  // thread's pending edges) are never released, so nothing that takes them runs. The pending
+  // edges and the profile are lost; the end record is written if the reporter can be had.
+  const bool interrupted = interrupted_lockwatch();
+  stay_inside_lockwatch();
   Runtime& runtime = instance();
-  if (!inside_lockwatch_already) runtime.detector_.add_all_pending_edges();
-  runtime.write_profile();
-  if (runtime.open_long_holds_.load(std::memory_order_acquire) > 0) {
-    // One more look writes the end of the long holds released since the last one.
-    const uint64_t seen = runtime.watchdog_looks_.load(std::memory_order_acquire);
-    const timespec tick{0, 5'000'000};
-    for (uint32_t waited = 0; waited < 2 * runtime.options_.watchdog_ms / 5 + 10; ++waited) {
-      if (runtime.watchdog_looks_.load(std::memory_order_acquire) > seen + 1) break;
-      nanosleep(&tick, nullptr);
-    }
+  if (interrupted) {
+    runtime.reporter_.finish_interrupted(status);
+  } else {
+    runtime.detector_.add_all_pending_edges();
+    runtime.write_profile();
+    runtime.wait_for_long_hold_ends();
+    runtime.reporter_.finish(status);
   }
-  runtime.reporter_.finish(status);
   if (runtime.reporter_.errors() > 0 && runtime.options_.exitcode != 0) {
     fflush(nullptr);
     _exit(runtime.options_.exitcode);
+  }
+}
+
+void Runtime::wait_for_long_hold_ends() {
+  if (open_long_holds_.load(std::memory_order_acquire) > 0) {
+    // One more look writes the end of the long holds released since the last one.
+    const uint64_t seen = watchdog_looks_.load(std::memory_order_acquire);
+    const timespec tick{0, 5'000'000};
+    for (uint32_t waited = 0; waited < 2 * options_.watchdog_ms / 5 + 10; ++waited) {
+      if (watchdog_looks_.load(std::memory_order_acquire) > seen + 1) break;
+      nanosleep(&tick, nullptr);
+    }
   }
 }
 

@@ -51,6 +51,9 @@ class Runtime {
   explicit Runtime(const Options& options);
   static void on_thread_exit(void* state);
   static void on_process_exit(int status, void*);
+  // At exit, when long holds were reported: lets the watchdog look once more, so that the
+  // ends of those released since its last look are written (a bounded wait).
+  void wait_for_long_hold_ends();
   static void before_fork();
   static void after_fork();
   static void after_fork_in_child();

@@ -50,7 +50,7 @@ void take_sample(void* context) {
   if (request == nullptr || request->tid.load(std::memory_order_acquire) != current_tid()) return;
   uint32_t expected = kPending;
   if (!request->phase.compare_exchange_strong(expected, kTaking, std::memory_order_acq_rel)) return;
-  if (inside_lockwatch()) {
+  if (interrupted_lockwatch()) {
     // lockwatch's own locks (the unwinder's cache, the depot) may be held right here.
     request->phase.store(kDeclined, std::memory_order_release);
     return;
