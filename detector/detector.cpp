@@ -388,9 +388,7 @@ void Detector::on_cond_wait_begin(ThreadState& thread, uintptr_t condvar, uintpt
     report_misuse(thread, report);
   }
   if (profiling_) {
-    if (LockRecord* record = profile_.record(mutex, mutex_kind, stack)) {
-      record->cond_waits.fetch_add(1, std::memory_order_relaxed);
-    }
+    if (LockRecord* record = profile_.record(mutex, mutex_kind, stack)) profile_.count_cond_wait(*record);
   }
   if (held != nullptr) on_lock_released(thread, mutex);  // the wait releases it
 }
@@ -417,9 +415,7 @@ void Detector::on_cond_signal(ThreadState& thread, uintptr_t condvar, bool broad
   thread.signals.remember(condvar);
   const uintptr_t mutex = waits_.wake(condvar, broadcast);
   if (profiling_ && mutex != 0) {
-    if (LockRecord* record = profile_.record(mutex, LockKind::mutex, kNoStack)) {
-      record->cond_wakeups.fetch_add(1, std::memory_order_relaxed);
-    }
+    if (LockRecord* record = profile_.record(mutex, LockKind::mutex, kNoStack)) profile_.count_cond_wakeup(*record);
   }
   // Signalled with waiters (mutex bound) while not holding their mutex.
   if (!report_signal_unheld_ || mutex == 0 || held_entry(thread, mutex) != nullptr) return;

@@ -35,9 +35,33 @@ size_t slot_of(uint64_t key, size_t slots) {
   return ((key * 0x9e3779b97f4a7c15ull) >> 20) & (slots - 1);
 }
 
+// Moves the first hold kept in `record` into its block of times: once, by whoever comes first.
+void move_first_hold(LockRecord& record, LockTimes& times) {
+  if (const uint64_t first_hold_ns = record.first_hold_ns.exchange(0, std::memory_order_acq_rel)) {
+    times.timed.add_hold(first_hold_ns);
+  }
+}
+
+// The timed-event block of `lock`, made when needed (with the first hold kept in the record
+// moved into it); null when out of memory (the event then goes uncounted).
+LockTimes* times_of(LockRecord& record) {
+  LockTimes* times = record.times.load(std::memory_order_acquire);
+  if (times != nullptr) return times;
+  void* block = internal_allocate(sizeof(LockTimes));
+  if (block == nullptr) return nullptr;
+  std::memset(block, 0, sizeof(LockTimes));
+  auto* fresh = static_cast<LockTimes*>(block);
+  if (!record.times.compare_exchange_strong(times, fresh, std::memory_order_acq_rel)) {
+    internal_free(block, sizeof(LockTimes));
+    return times;
+  }
+  move_first_hold(record, *fresh);
+  return fresh;
+}
+
 // Counts `site` for `lock`'s hottest sites: the site's own counter when it has one, else it
 // takes the place of the lesser one, whose count it inherits (space-saving).
-void count_hot_site(LockRecord& lock, StackId site) {
+void count_hot_site(LockTimes& lock, StackId site) {
   if (site == kNoStack) return;
   for (size_t i = 0; i < 2; ++i) {
     if (lock.hot_sites[i].load(std::memory_order_relaxed) == site) {
@@ -53,7 +77,7 @@ void count_hot_site(LockRecord& lock, StackId site) {
   lock.hot_counts[lesser].fetch_add(1, std::memory_order_relaxed);
 }
 
-LockHistograms* histograms_of(LockRecord& lock) {
+LockHistograms* histograms_of(LockTimes& lock) {
   LockHistograms* histograms = lock.histograms.load(std::memory_order_acquire);
   if (histograms != nullptr) return histograms;
   void* block = internal_allocate(sizeof(LockHistograms));  // locks with timed events only
@@ -189,24 +213,44 @@ void TimedCounters::add_hold(uint64_t hold_ns) {
 }
 
 void LockProfile::add_wait(LockRecord& lock, StackId site, uint64_t wait_ns) {
-  lock.timed.add_wait(wait_ns);
-  if (LockHistograms* histograms = histograms_of(lock)) histograms->wait.add(wait_ns);
-  count_hot_site(lock, site);
+  if (LockTimes* times = times_of(lock)) {
+    times->timed.add_wait(wait_ns);
+    if (LockHistograms* histograms = histograms_of(*times)) histograms->wait.add(wait_ns);
+    count_hot_site(*times, site);
+  }
   if (SiteRecord* record = site_record(site)) record->timed.add_wait(wait_ns);
 }
 
 void LockProfile::add_hold(LockRecord& lock, StackId site, uint64_t hold_ns) {
-  lock.timed.add_hold(hold_ns);
-  // Histograms belong to contended locks (add_wait makes them): a million locks each timed once
-  // must not cost a million histograms.
-  if (LockHistograms* histograms = lock.histograms.load(std::memory_order_acquire)) histograms->hold.add(hold_ns);
-  count_hot_site(lock, site);
+  uint64_t none = 0;
+  if (lock.times.load(std::memory_order_acquire) == nullptr &&
+      lock.first_hold_ns.compare_exchange_strong(none, std::max<uint64_t>(hold_ns, 1), std::memory_order_acq_rel)) {
+    // Kept in the record until the lock has a block of times. Where one is made meanwhile, its
+    // maker finds the hold here, or this finds the block: either moves it, once.
+    if (LockTimes* times = lock.times.load(std::memory_order_acquire)) move_first_hold(lock, *times);
+  } else if (LockTimes* times = times_of(lock)) {
+    times->timed.add_hold(hold_ns);
+    // Histograms belong to contended locks (add_wait makes them): a million locks each timed
+    // once must not cost a million histograms.
+    if (LockHistograms* histograms = times->histograms.load(std::memory_order_acquire)) histograms->hold.add(hold_ns);
+    count_hot_site(*times, site);
+  }
   if (SiteRecord* record = site_record(site)) record->timed.add_hold(hold_ns);
 }
 
 void LockProfile::add_cond_wait(LockRecord& lock, uint64_t wait_ns) {
-  add(lock.cond_wait_total_ns, wait_ns);
-  raise_max(lock.cond_wait_max_ns, wait_ns);
+  if (LockTimes* times = times_of(lock)) {
+    add(times->cond_wait_total_ns, wait_ns);
+    raise_max(times->cond_wait_max_ns, wait_ns);
+  }
+}
+
+void LockProfile::count_cond_wait(LockRecord& lock) {
+  if (LockTimes* times = times_of(lock)) times->cond_waits.fetch_add(1, std::memory_order_relaxed);
+}
+
+void LockProfile::count_cond_wakeup(LockRecord& lock) {
+  if (LockTimes* times = times_of(lock)) times->cond_wakeups.fetch_add(1, std::memory_order_relaxed);
 }
 
 void LockProfile::merge_site(ThreadProfile::SiteCount& entry) {
@@ -223,10 +267,12 @@ std::vector<LockProfileRow> LockProfile::lock_rows(uint64_t min_contended) const
   std::vector<LockProfileRow> rows;
   locks_.for_each_used([&](const LockRecord& lock) {
     const uintptr_t address = lock.address.load(std::memory_order_acquire);
-    if (address == 0 || (lock.timed.contended.load(std::memory_order_relaxed) < min_contended &&
-                         lock.cond_waits.load(std::memory_order_relaxed) < min_contended)) {
-      return;
-    }
+    const LockTimes* times = lock.times.load(std::memory_order_acquire);
+    const bool over_threshold =
+        times != nullptr ? times->timed.contended.load(std::memory_order_relaxed) >= min_contended ||
+                               times->cond_waits.load(std::memory_order_relaxed) >= min_contended
+                         : min_contended == 0;
+    if (address == 0 || !over_threshold) return;
     LockProfileRow row{};
     row.address = address;
     row.kind = static_cast<LockKind>(lock.kind.load(std::memory_order_relaxed));
@@ -234,22 +280,27 @@ std::vector<LockProfileRow> LockProfile::lock_rows(uint64_t min_contended) const
     row.reads = lock.reads.load(std::memory_order_relaxed);
     row.acquisitions = lock.acquisitions.load(std::memory_order_relaxed) + row.reads;
     row.owner_changes = lock.owner_changes.load(std::memory_order_relaxed);
-    lock.timed.copy_to(row);
-    row.cond_waits = lock.cond_waits.load(std::memory_order_relaxed);
-    row.cond_wakeups = lock.cond_wakeups.load(std::memory_order_relaxed);
-    row.cond_wait_total_ns = lock.cond_wait_total_ns.load(std::memory_order_relaxed);
-    row.cond_wait_max_ns = lock.cond_wait_max_ns.load(std::memory_order_relaxed);
-    if (const LockHistograms* histograms = lock.histograms.load(std::memory_order_acquire)) {
-      // A bucket's upper bound, capped by the maximum seen.
-      row.wait_p50_ns = std::min(histograms->wait.quantile(0.5), row.wait_max_ns);
-      row.wait_p99_ns = std::min(histograms->wait.quantile(0.99), row.wait_max_ns);
-      row.hold_p50_ns = std::min(histograms->hold.quantile(0.5), row.hold_max_ns);
-      row.hold_p99_ns = std::min(histograms->hold.quantile(0.99), row.hold_max_ns);
+    if (times == nullptr) {
+      row.hold_total_ns = row.hold_max_ns = lock.first_hold_ns.load(std::memory_order_relaxed);
+      row.hold_samples = row.hold_total_ns != 0 ? 1 : 0;
+    } else {
+      times->timed.copy_to(row);
+      row.cond_waits = times->cond_waits.load(std::memory_order_relaxed);
+      row.cond_wakeups = times->cond_wakeups.load(std::memory_order_relaxed);
+      row.cond_wait_total_ns = times->cond_wait_total_ns.load(std::memory_order_relaxed);
+      row.cond_wait_max_ns = times->cond_wait_max_ns.load(std::memory_order_relaxed);
+      if (const LockHistograms* histograms = times->histograms.load(std::memory_order_acquire)) {
+        // A bucket's upper bound, capped by the maximum seen.
+        row.wait_p50_ns = std::min(histograms->wait.quantile(0.5), row.wait_max_ns);
+        row.wait_p99_ns = std::min(histograms->wait.quantile(0.99), row.wait_max_ns);
+        row.hold_p50_ns = std::min(histograms->hold.quantile(0.5), row.hold_max_ns);
+        row.hold_p99_ns = std::min(histograms->hold.quantile(0.99), row.hold_max_ns);
+      }
+      const bool first_hotter = times->hot_counts[0].load(std::memory_order_relaxed) >=
+                                times->hot_counts[1].load(std::memory_order_relaxed);
+      row.hot_sites[0] = times->hot_sites[first_hotter ? 0 : 1].load(std::memory_order_relaxed);
+      row.hot_sites[1] = times->hot_sites[first_hotter ? 1 : 0].load(std::memory_order_relaxed);
     }
-    const bool first_hotter = lock.hot_counts[0].load(std::memory_order_relaxed) >=
-                              lock.hot_counts[1].load(std::memory_order_relaxed);
-    row.hot_sites[0] = lock.hot_sites[first_hotter ? 0 : 1].load(std::memory_order_relaxed);
-    row.hot_sites[1] = lock.hot_sites[first_hotter ? 1 : 0].load(std::memory_order_relaxed);
     rows.push_back(row);
   });
   return rows;
@@ -290,18 +341,21 @@ void LockProfile::clear_counts() {
     lock.acquisitions.store(0, std::memory_order_relaxed);
     lock.reads.store(0, std::memory_order_relaxed);
     lock.owner_changes.store(0, std::memory_order_relaxed);
-    clear_timed(lock.timed);
-    lock.cond_waits.store(0, std::memory_order_relaxed);
-    lock.cond_wakeups.store(0, std::memory_order_relaxed);
-    lock.cond_wait_total_ns.store(0, std::memory_order_relaxed);
-    lock.cond_wait_max_ns.store(0, std::memory_order_relaxed);
-    if (LockHistograms* histograms = lock.histograms.load(std::memory_order_relaxed)) {
+    lock.first_hold_ns.store(0, std::memory_order_relaxed);
+    LockTimes* times = lock.times.load(std::memory_order_relaxed);
+    if (times == nullptr) return;
+    clear_timed(times->timed);
+    times->cond_waits.store(0, std::memory_order_relaxed);
+    times->cond_wakeups.store(0, std::memory_order_relaxed);
+    times->cond_wait_total_ns.store(0, std::memory_order_relaxed);
+    times->cond_wait_max_ns.store(0, std::memory_order_relaxed);
+    if (LockHistograms* histograms = times->histograms.load(std::memory_order_relaxed)) {
       for (auto& bucket : histograms->wait.buckets) bucket.store(0, std::memory_order_relaxed);
       for (auto& bucket : histograms->hold.buckets) bucket.store(0, std::memory_order_relaxed);
     }
     for (size_t i = 0; i < 2; ++i) {
-      lock.hot_sites[i].store(kNoStack, std::memory_order_relaxed);
-      lock.hot_counts[i].store(0, std::memory_order_relaxed);
+      times->hot_sites[i].store(kNoStack, std::memory_order_relaxed);
+      times->hot_counts[i].store(0, std::memory_order_relaxed);
     }
   });
   sites_.for_each_used([&](SiteRecord& site) {

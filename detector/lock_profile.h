@@ -69,6 +69,21 @@ struct TimedCounters {
   }
 };
 
+// What is known of a lock's timed events (contended acquisitions, sampled holds) and condition
+// waits: a block of its own, made at the first of them, so that the many locks that never have
+// one cost one cache line each.
+struct LockTimes {
+  TimedCounters timed;
+  std::atomic<uint32_t> cond_waits;
+  std::atomic<uint32_t> cond_wakeups;
+  std::atomic<uint64_t> cond_wait_total_ns;  // in condition waits that released it
+  std::atomic<uint64_t> cond_wait_max_ns;
+  std::atomic<LockHistograms*> histograms;  // from its first contended acquisition on
+  // The sites seen most in its timed events.
+  std::atomic<StackId> hot_sites[2];
+  std::atomic<uint32_t> hot_counts[2];
+};
+
 // What is known of one lock. Exclusive updates hold the lock; read ones are atomic adds.
 struct alignas(64) LockRecord {
   std::atomic<uintptr_t> address;  // 0: a free slot
@@ -78,16 +93,12 @@ struct alignas(64) LockRecord {
   std::atomic<uint64_t> acquisitions;  // exclusive ones (plain stores, under the lock)
   std::atomic<uint64_t> reads;         // read ones (atomic adds, a batch at a time)
   std::atomic<uint64_t> owner_changes;
-  TimedCounters timed;
-  std::atomic<uint32_t> cond_waits;
-  std::atomic<uint32_t> cond_wakeups;
-  std::atomic<uint64_t> cond_wait_total_ns;  // in condition waits that released it
-  std::atomic<uint64_t> cond_wait_max_ns;
-  std::atomic<LockHistograms*> histograms;  // from its first contended acquisition on
-  // The sites seen most in its timed events (contended acquisitions, sampled holds).
-  std::atomic<StackId> hot_sites[2];
-  std::atomic<uint32_t> hot_counts[2];
+  std::atomic<LockTimes*> times;  // null until its second timed event, or a condition wait
+  // Its first sampled hold (ns, at least 1) while it has no `times`: every lock's first hold is
+  // timed, and a block for each would double the memory of a program's many quiet locks.
+  std::atomic<uint64_t> first_hold_ns;
 };
+static_assert(sizeof(LockRecord) == 64, "a lock record is one cache line");
 
 // What is known of one acquisition site, across every lock taken there.
 struct SiteRecord {
@@ -187,6 +198,10 @@ class LockProfile {
   void add_wait(LockRecord& lock, StackId site, uint64_t wait_ns);
   void add_hold(LockRecord& lock, StackId site, uint64_t hold_ns);
   void add_cond_wait(LockRecord& lock, uint64_t wait_ns);
+  // Thread-safe. A condition wait that releases `lock` begins; a signal or broadcast wakes
+  // waiters that will take `lock` again.
+  void count_cond_wait(LockRecord& lock);
+  void count_cond_wakeup(LockRecord& lock);
   // Moves the count of one per-thread site entry into its site record and empties it. By
   // the owning thread (reusing the entry, or ending).
   void merge_site(ThreadProfile::SiteCount& entry);

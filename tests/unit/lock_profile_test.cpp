@@ -44,6 +44,58 @@ TEST_CASE("one record per lock address, with waits, holds and their maxima") {
   CHECK(profile.lock_rows(3).empty());  // under the threshold
 }
 
+TEST_CASE("a lock's first timed hold stays in its record; a block of times comes with the next event") {
+  LockProfile profile;
+  LockRecord* quiet = profile.record(0x1000, LockKind::mutex, 7);
+  LockRecord* busy = profile.record(0x2000, LockKind::mutex, 7);
+  REQUIRE(quiet != nullptr);
+  REQUIRE(busy != nullptr);
+  profile.add_hold(*quiet, 3, 500);
+  profile.add_hold(*busy, 3, 500);
+  CHECK(quiet->times.load() == nullptr);
+  profile.add_hold(*busy, 4, 2000);  // the second event makes the block, the first hold moves in
+  profile.add_wait(*busy, 4, 100);
+  REQUIRE(busy->times.load() != nullptr);
+  CHECK(busy->first_hold_ns.load() == 0);
+  std::vector<LockProfileRow> rows = profile.lock_rows(0);
+  REQUIRE(rows.size() == 2);
+  if (rows[0].address != 0x1000) std::swap(rows[0], rows[1]);
+  CHECK(rows[0].hold_samples == 1);
+  CHECK(rows[0].hold_total_ns == 500);
+  CHECK(rows[0].hold_max_ns == 500);
+  CHECK(rows[0].contended == 0);
+  CHECK(rows[1].hold_samples == 2);
+  CHECK(rows[1].hold_total_ns == 2500);
+  CHECK(rows[1].hold_max_ns == 2000);
+  CHECK(rows[1].contended == 1);
+  CHECK(rows[1].hot_sites[0] == 4);
+  CHECK(profile.lock_rows(1).size() == 1);  // the quiet lock was never contended
+}
+
+TEST_CASE("holds and waits timed at once on a fresh lock are each counted once") {
+  for (int round = 0; round < 200; ++round) {
+    LockProfile profile;
+    LockRecord* lock = profile.record(0x1000, LockKind::mutex, 7);
+    REQUIRE(lock != nullptr);
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 4; ++i) {
+      threads.emplace_back([&profile, lock, i] {
+        if (i % 2 == 0) {
+          profile.add_hold(*lock, 3, 100);
+        } else {
+          profile.add_wait(*lock, 3, 100);
+        }
+      });
+    }
+    for (std::thread& thread : threads) thread.join();
+    const std::vector<LockProfileRow> rows = profile.lock_rows(0);
+    REQUIRE(rows.size() == 1);
+    CHECK(rows[0].hold_samples == 2);
+    CHECK(rows[0].hold_total_ns == 200);
+    CHECK(rows[0].contended == 2);
+  }
+}
+
 TEST_CASE("the detector counts acquisitions, reads and owner changes per lock, and per site") {
   Options options;
   RecordingSink sink;
