@@ -276,24 +276,16 @@ RequestVerdict Detector::request_nested_or_new_site(ThreadState& thread, Acquisi
     }
     lock = registered(request.address, request.kind, stack, thread.number);
     if (lock.valid()) {
-      auto register_held = [&](HeldLock& held) {
-        if (!held.lock.valid()) held.lock = registered(held.address, held.kind, held.acquired_at, thread.number);
-      };
-      bool all_registered = false;  // a new edge's evidence names the other locks held: its gates
-      bool all_checked = true;      // no lock left out for want of registry room
+      bool all_checked = true;  // no lock left out for want of registry room
       for (size_t i = 0; i < thread.held_count; ++i) {
         HeldLock& held = thread.held[i];
-        register_held(held);
+        if (!held.lock.valid()) held.lock = registered(held.address, held.kind, held.acquired_at, thread.number);
         if (!held.lock.valid()) {
           all_checked = false;
           continue;
         }
         const uint8_t modes = KnownEdgeCache::modes(held.mode, request.mode);
         if (thread.known_edges.contains(held.lock, lock, modes)) continue;
-        if (!all_registered) {
-          for (size_t j = i + 1; j < thread.held_count; ++j) register_held(thread.held[j]);
-          all_registered = true;
-        }
         check_edge(thread, i, lock, request, stack);
       }
       if (all_checked) thread.known_nestings.remember(nesting, removals);
@@ -520,9 +512,6 @@ void Detector::check_edge(ThreadState& thread, size_t held_index, LockId to, con
   evidence.tid = thread.tid;
   evidence.held_stack = held.acquired_at;
   evidence.requested_stack = requested_at;
-  for (size_t i = 0; i < thread.held_count && evidence.gate_count < EdgeEvidence::kMaxGates; ++i) {
-    if (i != held_index) evidence.gates[evidence.gate_count++] = thread.held[i].lock;
-  }
   // When threads find new edges at once (a program's start, or one that keeps making new
   // lock pairs), waiting for the graph is most of what an edge costs: an edge that finds the
   // graph held waits in the thread's pending edges instead, and goes in with the thread's next

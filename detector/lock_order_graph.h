@@ -2,8 +2,7 @@
 // A cycle means the program has code paths that, run by different threads at the same time,
 // can deadlock, whether or not this run hung. Nodes are LockIds (registry slot + generation);
 // an edge keeps the evidence of its first occurrence (thread, the stack where the held lock
-// was acquired, the stack where the next lock was requested, and the other locks held then:
-// the gate set, for later filtering of cycles that a common lock serialises), and the modes:
+// was acquired, the stack where the next lock was requested), and the modes:
 // a cycle counts only if every thread in it would wait for the next (readers of a
 // reader-preferring rwlock never wait for readers).
 //
@@ -50,15 +49,12 @@
 namespace lockwatch {
 
 struct EdgeEvidence {
-  static constexpr size_t kMaxGates = 4;
   LockMode held_mode;       // how `from` was held
   LockMode requested_mode;  // how `to` was requested
   uint32_t thread;
   pid_t tid;
   StackId held_stack;       // where `from` was acquired
   StackId requested_stack;  // where `to` was requested while `from` was held
-  uint32_t gate_count;
-  LockId gates[kMaxGates];  // other locks held at the time (the first kMaxGates)
 };
 
 struct CycleEdge {
