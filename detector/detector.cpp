@@ -276,13 +276,16 @@ RequestVerdict Detector::request_nested_or_new_site(ThreadState& thread, Acquisi
     }
     lock = registered(request.address, request.kind, stack, thread.number);
     if (lock.valid()) {
-      bool all_checked = true;  // no lock left out for want of registry room
+      // Not when a lock was left out for want of registry room, nor when a held lock's id went
+      // stale while held (re-initialised or destroyed: its edges are dropped), since the
+      // nesting taken again later would name a new lock there.
+      bool all_checked = true;
       for (size_t i = 0; i < thread.held_count; ++i) {
         HeldLock& held = thread.held[i];
         if (!held.lock.valid()) held.lock = registered(held.address, held.kind, held.acquired_at, thread.number);
-        if (!held.lock.valid()) {
+        if (!held.lock.valid() || !locks_.is_current(held.lock)) {
           all_checked = false;
-          continue;
+          if (!held.lock.valid()) continue;
         }
         const uint8_t modes = KnownEdgeCache::modes(held.mode, request.mode);
         if (thread.known_edges.contains(held.lock, lock, modes)) continue;

@@ -16,8 +16,8 @@ namespace {
 
 template <typename T>
 T* map_table(size_t count) {
-  void* memory = mmap(nullptr, count * sizeof(T), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                      -1, 0);
+  void* memory =
+      mmap(nullptr, count * sizeof(T), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   return memory == MAP_FAILED ? nullptr : static_cast<T*>(memory);
 }
 
@@ -69,10 +69,8 @@ void count_hot_site(LockTimes& lock, StackId site) {
       return;
     }
   }
-  const size_t lesser = lock.hot_counts[0].load(std::memory_order_relaxed) <=
-                                lock.hot_counts[1].load(std::memory_order_relaxed)
-                            ? 0
-                            : 1;
+  const size_t lesser =
+      lock.hot_counts[0].load(std::memory_order_relaxed) <= lock.hot_counts[1].load(std::memory_order_relaxed) ? 0 : 1;
   lock.hot_sites[lesser].store(site, std::memory_order_relaxed);
   lock.hot_counts[lesser].fetch_add(1, std::memory_order_relaxed);
 }
@@ -268,10 +266,10 @@ std::vector<LockProfileRow> LockProfile::lock_rows(uint64_t min_contended) const
   locks_.for_each_used([&](const LockRecord& lock) {
     const uintptr_t address = lock.address.load(std::memory_order_acquire);
     const LockTimes* times = lock.times.load(std::memory_order_acquire);
-    const bool over_threshold =
-        times != nullptr ? times->timed.contended.load(std::memory_order_relaxed) >= min_contended ||
-                               times->cond_waits.load(std::memory_order_relaxed) >= min_contended
-                         : min_contended == 0;
+    const bool over_threshold = times != nullptr
+                                    ? times->timed.contended.load(std::memory_order_relaxed) >= min_contended ||
+                                          times->cond_waits.load(std::memory_order_relaxed) >= min_contended
+                                    : min_contended == 0;
     if (address == 0 || !over_threshold) return;
     LockProfileRow row{};
     row.address = address;
@@ -296,8 +294,8 @@ std::vector<LockProfileRow> LockProfile::lock_rows(uint64_t min_contended) const
         row.hold_p50_ns = std::min(histograms->hold.quantile(0.5), row.hold_max_ns);
         row.hold_p99_ns = std::min(histograms->hold.quantile(0.99), row.hold_max_ns);
       }
-      const bool first_hotter = times->hot_counts[0].load(std::memory_order_relaxed) >=
-                                times->hot_counts[1].load(std::memory_order_relaxed);
+      const bool first_hotter =
+          times->hot_counts[0].load(std::memory_order_relaxed) >= times->hot_counts[1].load(std::memory_order_relaxed);
       row.hot_sites[0] = times->hot_sites[first_hotter ? 0 : 1].load(std::memory_order_relaxed);
       row.hot_sites[1] = times->hot_sites[first_hotter ? 1 : 0].load(std::memory_order_relaxed);
     }

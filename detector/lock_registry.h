@@ -141,6 +141,10 @@ class LockRegistry {
   }
   // Thread-safe. What is known about `id`; false when `id` is stale (the lock is gone).
   bool info(LockId id, LockInfo& out) const;
+  // Thread-safe, lock-free. Whether `id` (valid) still names a live lock.
+  bool is_current(LockId id) const {
+    return records_[id.index()].generation.load(std::memory_order_acquire) == id.generation();
+  }
   // Thread-safe. Locks tracked now.
   size_t live() const { return live_.load(std::memory_order_relaxed); }
   // Thread-safe. How many locks have left the registry so far: while it stays the same, an

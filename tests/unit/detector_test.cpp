@@ -156,6 +156,25 @@ TEST_CASE("a nesting known to a thread is checked again once a lock it names has
   CHECK(h.sink.findings.size() == 1);
 }
 
+TEST_CASE("a nesting checked while a held lock's id was stale is checked again") {
+  Harness h;
+  auto t1 = h.thread(1);
+  auto t2 = h.thread(2);
+  for (int round = 0; round < 2; ++round) {  // the same call path both rounds
+    h.lock(*t1, A);
+    if (round == 0) {
+      lock_under(h, *t1, {}, C);  // A -> C: A's held entry gets its id
+      h.detector.on_lock_initialized(*t1, A, LockKind::mutex, LOCKWATCH_CALL_SITE());  // while held
+    }
+    h.lock(*t1, B);  // round 0: checked with A's stale id, so no edge; round 1: A -> B
+    h.unlock(*t1, B);
+    h.unlock(*t1, A);
+  }
+  CHECK(has_edge(h.detector, A, B));
+  lock_under(h, *t2, {B}, A);
+  CHECK(h.sink.findings.size() == 1);
+}
+
 TEST_CASE("known nestings tell apart which locks are held and which one is requested") {
   Harness h;
   auto t1 = h.thread(1);
