@@ -157,6 +157,7 @@ void Runtime::on_thread_exit(void* state) {
   // Whatever it locks from here on (later TLS destructors) passes through, so no new state is
   // attached and leaked. The mark dies with the thread's TLS.
   stay_inside_lockwatch();
+  InsideLockwatch detaching;  // a signal handler that interrupts this finds lockwatch's locks taken
   auto* thread = static_cast<ThreadState*>(state);
   // Keeps a record of the thread if it holds locks.
   const bool still_holds_locks = instance().detector_.detach_thread(*thread, &held_lock_outlives_owner);
@@ -233,15 +234,14 @@ void Runtime::after_fork_in_child() {
 
 void Runtime::on_process_exit(int status, void*) {
   // exit() from a signal handler that interrupted lockwatch's own code on this thread (a
-  // report being symbolized, say): the locks that code holds (the symbolizer's, the graph, a
-  // thread's pending edges) are never released, so nothing that takes them runs. The pending
-  // edges and the profile are lost; the end record is written if the reporter can be had.
+  // report being symbolized, say): the locks that code holds (the symbolizer's, the graph,
+  // malloc's own) are never released, so nothing that takes them, nor any allocation, runs.
+  // The pending edges, the profile and the end record are lost, as after a SIGKILL.
   const bool interrupted = interrupted_lockwatch();
   stay_inside_lockwatch();
   Runtime& runtime = instance();
-  if (interrupted) {
-    runtime.reporter_.finish_interrupted(status);
-  } else {
+  if (!interrupted) {
+    InsideLockwatch finishing;  // as in on_thread_exit
     runtime.detector_.add_all_pending_edges();
     runtime.write_profile();
     runtime.wait_for_long_hold_ends();

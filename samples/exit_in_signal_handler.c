@@ -1,13 +1,16 @@
 // exit_in_signal_handler: a SIGALRM handler calls exit() (POSIX says a handler must not; programs
 // do, on SIGTERM above all) while the thread it interrupts is inside lockwatch, reporting a
-// lock-order inversion: its stacks are being symbolized, under the symbolizer's lock. The process
-// must still end: lockwatch's exit handler must not wait for locks its own thread holds and will
-// never release (run with profile_min_contended=0, writing the profile at exit symbolizes too).
+// lock-order inversion: its stacks are being symbolized, under the symbolizer's lock and often
+// inside malloc. The process must still end, by exit(): lockwatch's exit handler must neither
+// wait for locks its own thread holds and will never release (run with
+// profile_min_contended=0, writing the profile at exit symbolizes too) nor allocate. An idle
+// second thread makes malloc take its locks.
 //
 //   exit_in_signal_handler            runs itself as children (fresh processes: nothing
 //                                     symbolized yet), the alarm set 0.1 to 3 ms before each
 //                                     one's inversion; waits up to 20 s for each. Exits 0 when
-//                                     every child ended by itself, 1 when one had to be killed.
+//                                     every child exited by itself, 1 when one had to be killed
+//                                     or died of a signal.
 //   exit_in_signal_handler DELAY_US   one such child.
 #include <pthread.h>
 #include <signal.h>
@@ -26,8 +29,20 @@ static void exit_now(int signal_number) {
   exit(0);
 }
 
+static void *idle(void *unused) {
+  while (pause() == -1) continue;  // pause() only ever returns -1
+  return unused;
+}
+
 static _Noreturn void run_child(long delay_us) {
   signal(SIGALRM, exit_now);
+  pthread_t idle_thread;
+  sigset_t alarm_only;
+  sigemptyset(&alarm_only);
+  sigaddset(&alarm_only, SIGALRM);
+  pthread_sigmask(SIG_BLOCK, &alarm_only, NULL);  // the alarm goes to this thread, not the idle one
+  pthread_create(&idle_thread, NULL, idle, NULL);
+  pthread_sigmask(SIG_UNBLOCK, &alarm_only, NULL);
   pthread_mutex_lock(&lock_a);
   pthread_mutex_lock(&lock_b);
   pthread_mutex_unlock(&lock_b);
@@ -41,12 +56,12 @@ static _Noreturn void run_child(long delay_us) {
   for (;;) pause();  // the alarm ends the process, here or in the report
 }
 
-// Whether the child `pid` ended by itself within `seconds`; killed when it did not.
-static int ended_within(pid_t pid, int seconds) {
+// Whether the child `pid` exited by itself within `seconds`; killed when it did not.
+static int exited_within(pid_t pid, int seconds) {
   const struct timespec tick = {0, 10 * 1000 * 1000};
   for (int waited = 0; waited < seconds * 100; ++waited) {
     int status;
-    if (waitpid(pid, &status, WNOHANG) == pid) return 1;
+    if (waitpid(pid, &status, WNOHANG) == pid) return WIFEXITED(status);
     nanosleep(&tick, NULL);
   }
   kill(pid, SIGKILL);
@@ -68,8 +83,9 @@ int main(int argc, char **argv) {
       execl("/proc/self/exe", argv[0], delays_us[i], (char *)NULL);
       _exit(127);
     }
-    if (!ended_within(pid, 20)) {
-      fprintf(stderr, "exit_in_signal_handler: the child with the alarm at %s us hung in exit()\n", delays_us[i]);
+    if (!exited_within(pid, 20)) {
+      fprintf(stderr, "exit_in_signal_handler: the child with the alarm at %s us hung or crashed in exit()\n",
+              delays_us[i]);
       hung = 1;
     }
   }

@@ -151,22 +151,6 @@ void Reporter::finish(int exit_status) {
   const timespec tick{0, 10'000'000};
   for (int waited = 0; waited < 300 && in_flight_.load(std::memory_order_acquire) > 0; ++waited) nanosleep(&tick, nullptr);
   SpinLockGuard guard(lock_);
-  write_end(exit_status);
-}
-
-void Reporter::finish_interrupted(int exit_status) {
-  const timespec tick{0, 1'000'000};
-  for (int tries = 0; tries < 100; ++tries) {
-    if (lock_.try_lock()) {
-      SpinLockGuard guard(lock_, std::adopt_lock);
-      write_end(exit_status);
-      return;
-    }
-    nanosleep(&tick, nullptr);
-  }
-}
-
-void Reporter::write_end(int exit_status) {
   adopt_calling_process();
   log_.write_line(end_record(exit_status, counts_, suppressed_, errors_.load(std::memory_order_relaxed)));
 }

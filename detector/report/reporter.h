@@ -39,10 +39,6 @@ class Reporter : public FindingSink {
   // seconds) for reports other threads are still making: a finding being symbolized while
   // the program exits is written, not lost.
   void finish(int exit_status);
-  // The same from a signal handler that interrupted lockwatch's own code on this thread,
-  // which may hold the reporter's lock and never return to release it: waits for no report,
-  // and writes the `end` record only if the lock is free within a short bound.
-  void finish_interrupted(int exit_status);
   // Findings of this process whose kind is in fail_on (error severity only).
   size_t errors() const { return errors_.load(std::memory_order_relaxed); }
 
@@ -55,7 +51,6 @@ class Reporter : public FindingSink {
 
  private:
   void adopt_calling_process();  // under lock_
-  void write_end(int exit_status);  // under lock_
   // Writes `record` to the log and, unless quiet, `text` to stderr.
   void write(const std::string& record, const std::string& text);
 
