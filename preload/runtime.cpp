@@ -188,6 +188,7 @@ void Runtime::on_deadlock() {
       abort();
     case OnDeadlock::exit: {
       stay_inside_lockwatch();  // the process ends here
+      InsideLockwatch ending;   // as in on_thread_exit
       // A deadlocked process never ends as a success, even with exitcode=0.
       const int status = options_.exitcode != 0 ? options_.exitcode : 66;
       write_profile();
