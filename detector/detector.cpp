@@ -552,17 +552,24 @@ void Detector::add_pending_edges_of(ThreadState& thread, bool wait) {
 
 void Detector::add_all_pending_edges() {
   InsideLockwatch inside;
-  Cycles cycles;
-  bool full = false;
+  // Taken out of the threads under the directory's lock, added after it: threads that start or
+  // end meanwhile never wait for the graph's work.
+  std::vector<CycleEdge, InternalStlAllocator<CycleEdge>> taken;
   threads_.for_each([&](ThreadRecord& record) {
     // A record kept of a thread that ended holding locks has no pending edges: they were added.
     if (record.exited.load(std::memory_order_acquire)) return;
     PendingEdges& pending = static_cast<ThreadState&>(record).pending_edges;
     if (pending.count.load(std::memory_order_relaxed) == 0) return;
     SpinLockGuard own(pending.lock);
-    add_pending_edges(pending, true, cycles, full);
+    const uint32_t count = pending.count.load(std::memory_order_relaxed);
+    taken.insert(taken.end(), pending.edges, pending.edges + count);
+    pending.count.store(0, std::memory_order_relaxed);
   });
-  report_new_edges(cycles, full);  // reporting looks threads up: not under the directory's lock
+  if (taken.empty()) return;
+  Cycles cycles;
+  bool full = false;
+  graph_.add_edges(taken.data(), taken.size(), true, cycles, full);
+  report_new_edges(cycles, full);
 }
 
 void Detector::report_new_edges(const Cycles& cycles, bool full) noexcept {

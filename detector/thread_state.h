@@ -28,7 +28,8 @@ struct HeldLock {
 };
 
 // Edges this thread has already checked against the lock-order graph. A hit means the edge
-// is in the graph, or in this thread's pending edges on its way there: nothing global to read. Direct-mapped; a collision only costs a lookup.
+// is in the graph, or on its way there in this thread's pending edges (or in the hands of the
+// watchdog's look that took them): nothing global to read. Direct-mapped; a collision only costs a lookup.
 struct KnownEdgeCache {
   static constexpr size_t kEntries = 256;
   struct Entry {

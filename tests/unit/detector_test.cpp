@@ -4,6 +4,8 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic>
+#include <chrono>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -416,6 +418,26 @@ TEST_CASE("an edge found while another thread holds the graph waits in its threa
   }
   SUBCASE("a thread that ends adds what it kept") {
     CHECK_FALSE(h.detector.detach_thread(*t1, [](const HeldLock&) { return false; }));
+    CHECK(has_edge(h.detector, A, B));
+  }
+  SUBCASE("while the watchdog's look waits for the graph, threads still start and end") {
+    graph.lock_for_fork();
+    std::thread watchdog([&] { h.detector.add_all_pending_edges(); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // it is waiting for the graph now
+    std::atomic<bool> came_and_went{false};
+    std::thread other([&] {
+      auto t3 = h.thread(103);
+      h.detector.detach_thread(*t3, [](const HeldLock&) { return false; });
+      came_and_went = true;
+    });
+    for (int waited = 0; waited < 200 && !came_and_went; ++waited) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    CHECK(came_and_went.load());
+    CHECK_FALSE(has_edge(h.detector, A, B));
+    graph.unlock_after_fork();
+    other.join();
+    watchdog.join();
     CHECK(has_edge(h.detector, A, B));
   }
 }
