@@ -237,6 +237,7 @@ void Detector::adopt_forked_child(ThreadState* survivor) {
 }
 
 void Detector::lock_for_fork() {
+  pending_look_lock_.lock();
   threads_.lock_for_fork();
   destroyed_.lock_for_fork();
   waits_.lock_for_fork();
@@ -256,6 +257,7 @@ void Detector::unlock_after_fork() {
   waits_.unlock_after_fork();
   destroyed_.unlock_after_fork();
   threads_.unlock_after_fork();
+  pending_look_lock_.unlock();
 }
 
 RequestVerdict Detector::request_nested_or_new_site(ThreadState& thread, Acquisition request, CallSite site,
@@ -552,23 +554,28 @@ void Detector::add_pending_edges_of(ThreadState& thread, bool wait) {
 
 void Detector::add_all_pending_edges() {
   InsideLockwatch inside;
-  // Taken out of the threads under the directory's lock, added after it: threads that start or
-  // end meanwhile never wait for the graph's work.
-  std::vector<CycleEdge, InternalStlAllocator<CycleEdge>> taken;
-  threads_.for_each([&](ThreadRecord& record) {
-    // A record kept of a thread that ended holding locks has no pending edges: they were added.
-    if (record.exited.load(std::memory_order_acquire)) return;
-    PendingEdges& pending = static_cast<ThreadState&>(record).pending_edges;
-    if (pending.count.load(std::memory_order_relaxed) == 0) return;
-    SpinLockGuard own(pending.lock);
-    const uint32_t count = pending.count.load(std::memory_order_relaxed);
-    taken.insert(taken.end(), pending.edges, pending.edges + count);
-    pending.count.store(0, std::memory_order_relaxed);
-  });
-  if (taken.empty()) return;
   Cycles cycles;
   bool full = false;
-  graph_.add_edges(taken.data(), taken.size(), true, cycles, full);
+  {
+    // Taken out of the threads under the directory's lock, added after it: threads that start
+    // or end meanwhile never wait for the graph's work. Until they are in, the look's own lock
+    // is held: another look (the exit's) and a fork wait for them, so that neither the end
+    // record nor a child misses them.
+    SpinLockGuard look(pending_look_lock_);
+    std::vector<CycleEdge, InternalStlAllocator<CycleEdge>> taken;
+    threads_.for_each([&](ThreadRecord& record) {
+      // A record kept of a thread that ended holding locks has no pending edges: they were added.
+      if (record.exited.load(std::memory_order_acquire)) return;
+      PendingEdges& pending = static_cast<ThreadState&>(record).pending_edges;
+      if (pending.count.load(std::memory_order_relaxed) == 0) return;
+      SpinLockGuard own(pending.lock);
+      const uint32_t count = pending.count.load(std::memory_order_relaxed);
+      taken.insert(taken.end(), pending.edges, pending.edges + count);
+      pending.count.store(0, std::memory_order_relaxed);
+    });
+    if (taken.empty()) return;
+    graph_.add_edges(taken.data(), taken.size(), true, cycles, full);
+  }
   report_new_edges(cycles, full);
 }
 

@@ -297,6 +297,7 @@ class Detector {
   ThreadDirectory threads_;
   DestroyedLocks destroyed_;
   SpinLock reported_misuse_lock_;
+  SpinLock pending_look_lock_;  // add_all_pending_edges: from taking edges out until they are in
   std::vector<uint64_t, InternalStlAllocator<uint64_t>> reported_misuse_;  // subkind x stack
   std::atomic<uint32_t> next_thread_number_{1};
   const bool profiling_;

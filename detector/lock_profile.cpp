@@ -35,10 +35,27 @@ size_t slot_of(uint64_t key, size_t slots) {
   return ((key * 0x9e3779b97f4a7c15ull) >> 20) & (slots - 1);
 }
 
+// Counts `site` for `lock`'s hottest sites: the site's own counter when it has one, else it
+// takes the place of the lesser one, whose count it inherits (space-saving).
+void count_hot_site(LockTimes& lock, StackId site) {
+  if (site == kNoStack) return;
+  for (size_t i = 0; i < 2; ++i) {
+    if (lock.hot_sites[i].load(std::memory_order_relaxed) == site) {
+      lock.hot_counts[i].fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+  }
+  const size_t lesser =
+      lock.hot_counts[0].load(std::memory_order_relaxed) <= lock.hot_counts[1].load(std::memory_order_relaxed) ? 0 : 1;
+  lock.hot_sites[lesser].store(site, std::memory_order_relaxed);
+  lock.hot_counts[lesser].fetch_add(1, std::memory_order_relaxed);
+}
+
 // Moves the first hold kept in `record` into its block of times: once, by whoever comes first.
 void move_first_hold(LockRecord& record, LockTimes& times) {
   if (const uint64_t first_hold_ns = record.first_hold_ns.exchange(0, std::memory_order_acq_rel)) {
     times.timed.add_hold(first_hold_ns);
+    count_hot_site(times, record.first_hold_site.load(std::memory_order_relaxed));
   }
 }
 
@@ -57,22 +74,6 @@ LockTimes* times_of(LockRecord& record) {
   }
   move_first_hold(record, *fresh);
   return fresh;
-}
-
-// Counts `site` for `lock`'s hottest sites: the site's own counter when it has one, else it
-// takes the place of the lesser one, whose count it inherits (space-saving).
-void count_hot_site(LockTimes& lock, StackId site) {
-  if (site == kNoStack) return;
-  for (size_t i = 0; i < 2; ++i) {
-    if (lock.hot_sites[i].load(std::memory_order_relaxed) == site) {
-      lock.hot_counts[i].fetch_add(1, std::memory_order_relaxed);
-      return;
-    }
-  }
-  const size_t lesser =
-      lock.hot_counts[0].load(std::memory_order_relaxed) <= lock.hot_counts[1].load(std::memory_order_relaxed) ? 0 : 1;
-  lock.hot_sites[lesser].store(site, std::memory_order_relaxed);
-  lock.hot_counts[lesser].fetch_add(1, std::memory_order_relaxed);
 }
 
 LockHistograms* histograms_of(LockTimes& lock) {
@@ -223,6 +224,7 @@ void LockProfile::add_hold(LockRecord& lock, StackId site, uint64_t hold_ns) {
   uint64_t none = 0;
   if (lock.times.load(std::memory_order_acquire) == nullptr &&
       lock.first_hold_ns.compare_exchange_strong(none, std::max<uint64_t>(hold_ns, 1), std::memory_order_acq_rel)) {
+    lock.first_hold_site.store(site, std::memory_order_relaxed);  // a block made this very moment may miss it
     // Kept in the record until the lock has a block of times. Where one is made meanwhile, its
     // maker finds the hold here, or this finds the block: either moves it, once.
     if (LockTimes* times = lock.times.load(std::memory_order_acquire)) move_first_hold(lock, *times);
@@ -281,6 +283,7 @@ std::vector<LockProfileRow> LockProfile::lock_rows(uint64_t min_contended) const
     if (times == nullptr) {
       row.hold_total_ns = row.hold_max_ns = lock.first_hold_ns.load(std::memory_order_relaxed);
       row.hold_samples = row.hold_total_ns != 0 ? 1 : 0;
+      if (row.hold_samples != 0) row.hot_sites[0] = lock.first_hold_site.load(std::memory_order_relaxed);
     } else {
       times->timed.copy_to(row);
       row.cond_waits = times->cond_waits.load(std::memory_order_relaxed);
@@ -340,6 +343,7 @@ void LockProfile::clear_counts() {
     lock.reads.store(0, std::memory_order_relaxed);
     lock.owner_changes.store(0, std::memory_order_relaxed);
     lock.first_hold_ns.store(0, std::memory_order_relaxed);
+    lock.first_hold_site.store(kNoStack, std::memory_order_relaxed);
     LockTimes* times = lock.times.load(std::memory_order_relaxed);
     if (times == nullptr) return;
     clear_timed(times->timed);

@@ -13,7 +13,7 @@
 // around contended acquisitions only (the lock's memory showed it taken), and around the holds
 // that follow them, each thread's first hold of each lock (its record was not at hand), and
 // one hold in `profile_sample` other acquisitions per thread.
-// Limits: 2^20 lock records (128 bytes each, dense in creation order) and 2^16 site records;
+// Limits: 2^20 lock records (64 bytes each, dense in creation order) and 2^16 site records;
 // past that, locks or sites go unprofiled (counted). A lock destroyed and another created at
 // the same address share a record.
 #pragma once
@@ -90,7 +90,8 @@ struct alignas(64) LockRecord {
   std::atomic<uint32_t> owner;     // number of the thread that acquired it last
   std::atomic<StackId> created_at;
   std::atomic<uint8_t> kind;
-  std::atomic<uint64_t> acquisitions;  // exclusive ones (plain stores, under the lock)
+  std::atomic<StackId> first_hold_site;  // where first_hold_ns (below) was taken
+  std::atomic<uint64_t> acquisitions;    // exclusive ones (plain stores, under the lock)
   std::atomic<uint64_t> reads;         // read ones (atomic adds, a batch at a time)
   std::atomic<uint64_t> owner_changes;
   std::atomic<LockTimes*> times;  // null until its second timed event, or a condition wait

@@ -440,6 +440,34 @@ TEST_CASE("an edge found while another thread holds the graph waits in its threa
     watchdog.join();
     CHECK(has_edge(h.detector, A, B));
   }
+  SUBCASE("the exit's look, and a fork, wait for the edges the watchdog's look took") {
+    h.lock(*t2, B);
+    h.lock(*t2, A);  // B->A goes in; A->B is still t1's
+    h.unlock(*t2, A);
+    h.unlock(*t2, B);
+    graph.lock_for_fork();
+    std::thread watchdog([&] { h.detector.add_all_pending_edges(); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // it took A->B and waits for the graph
+    std::atomic<bool> edge_in_at_exit{false}, edge_in_at_fork{false};
+    // Runtime::on_process_exit, before the end record (which waits for the reports in flight).
+    std::thread exiting([&] {
+      h.detector.add_all_pending_edges();
+      edge_in_at_exit = has_edge(h.detector, A, B);
+    });
+    std::thread forking([&] {  // Runtime::before_fork: what the child would inherit
+      h.detector.lock_for_fork();
+      edge_in_at_fork = has_edge(h.detector, A, B);
+      h.detector.unlock_after_fork();
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    graph.unlock_after_fork();
+    exiting.join();
+    forking.join();
+    watchdog.join();
+    CHECK(edge_in_at_exit.load());
+    CHECK(edge_in_at_fork.load());
+    CHECK(h.sink.findings.size() == 1);
+  }
 }
 
 TEST_CASE("an edge kept pending past the death of its lock never enters the graph, nor names the lock's successor") {

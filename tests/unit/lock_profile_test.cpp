@@ -64,11 +64,13 @@ TEST_CASE("a lock's first timed hold stays in its record; a block of times comes
   CHECK(rows[0].hold_total_ns == 500);
   CHECK(rows[0].hold_max_ns == 500);
   CHECK(rows[0].contended == 0);
+  CHECK(rows[0].hot_sites[0] == 3);  // the first hold's site, kept with it
   CHECK(rows[1].hold_samples == 2);
   CHECK(rows[1].hold_total_ns == 2500);
   CHECK(rows[1].hold_max_ns == 2000);
   CHECK(rows[1].contended == 1);
   CHECK(rows[1].hot_sites[0] == 4);
+  CHECK(rows[1].hot_sites[1] == 3);  // moved into the block with the hold
   CHECK(profile.lock_rows(1).size() == 1);  // the quiet lock was never contended
 }
 
