@@ -98,25 +98,43 @@ TEST_CASE("holds and waits timed at once on a fresh lock are each counted once")
   }
 }
 
-TEST_CASE("the detector counts acquisitions, reads and owner changes per lock, and per site") {
+namespace {
+
+// A detector with two attached threads, for the Detector's share of the profile.
+struct TwoThreads {
   Options options;
   RecordingSink sink;
-  Detector detector(options, sink);
-  auto* t1 = static_cast<ThreadState*>(internal_allocate(sizeof(ThreadState)));
-  auto* t2 = static_cast<ThreadState*>(internal_allocate(sizeof(ThreadState)));
-  detector.attach_thread(*t1, 101, 0x71);
-  detector.attach_thread(*t2, 102, 0x72);
-  auto take = [&](ThreadState& thread, LockMode mode) {
-    detector.on_lock_requested(thread, {0x2000, LockKind::rwlock, mode, true, true}, LOCKWATCH_CALL_SITE());
-    detector.on_lock_acquired(thread, 0x2000);
-    detector.on_lock_released(thread, 0x2000);
-  };
-  for (int i = 0; i < 10; ++i) take(*t1, LockMode::exclusive);
+  Detector detector{options, sink};
+  ThreadState* first = attach(101, 0x71);
+  ThreadState* second = attach(102, 0x72);
+
+  ~TwoThreads() {
+    internal_free(first, sizeof(ThreadState));
+    internal_free(second, sizeof(ThreadState));
+  }
+  ThreadState* attach(pid_t tid, uintptr_t self) {
+    auto* thread = static_cast<ThreadState*>(internal_allocate(sizeof(ThreadState)));
+    detector.attach_thread(*thread, tid, self);
+    return thread;
+  }
+  // One acquisition of the rwlock at `address` in `mode`, released at once.
+  __attribute__((noinline)) void take(ThreadState& thread, uintptr_t address, LockMode mode) {
+    detector.on_lock_requested(thread, {address, LockKind::rwlock, mode, true, true}, LOCKWATCH_CALL_SITE());
+    detector.on_lock_acquired(thread, address);
+    detector.on_lock_released(thread, address);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("the detector counts acquisitions, reads and owner changes per lock, and per site") {
+  TwoThreads h;
+  for (int i = 0; i < 10; ++i) h.take(*h.first, 0x2000, LockMode::exclusive);
   // Reads count in the reader's own entry and reach the record a batch at a time: a whole
   // batch, then one more read, which a profile written now still counts.
-  for (uint32_t i = 0; i < ThreadProfile::kReadBatch + 1; ++i) take(*t2, LockMode::read);
-  take(*t1, LockMode::exclusive);
-  const ProfileSnapshot snapshot = detector.profile_snapshot(0);
+  for (uint32_t i = 0; i < ThreadProfile::kReadBatch + 1; ++i) h.take(*h.second, 0x2000, LockMode::read);
+  h.take(*h.first, 0x2000, LockMode::exclusive);
+  const ProfileSnapshot snapshot = h.detector.profile_snapshot(0);
   REQUIRE(snapshot.locks.size() == 1);
   CHECK(snapshot.locks[0].acquisitions == 11 + ThreadProfile::kReadBatch + 1);
   CHECK(snapshot.locks[0].reads == ThreadProfile::kReadBatch + 1);
@@ -124,62 +142,49 @@ TEST_CASE("the detector counts acquisitions, reads and owner changes per lock, a
   uint64_t site_acquisitions = 0;
   for (const SiteProfileRow& site : snapshot.sites) site_acquisitions += site.acquisitions;
   CHECK(site_acquisitions == 11 + ThreadProfile::kReadBatch + 1);
-  CHECK(detector.detach_thread(*t1, [](const HeldLock&) { return false; }) == false);
-  CHECK(detector.detach_thread(*t2, [](const HeldLock&) { return false; }) == false);
-  internal_free(t1, sizeof(ThreadState));
-  internal_free(t2, sizeof(ThreadState));
+  CHECK(h.detector.detach_thread(*h.first, [](const HeldLock&) { return false; }) == false);
+  CHECK(h.detector.detach_thread(*h.second, [](const HeldLock&) { return false; }) == false);
 }
 
 TEST_CASE("reads counted in a reader's own memory reach the record exactly, while writers hold the lock") {
   // The reader's batch of reads of X goes to X's record whenever its cache entry is reused for
   // another lock (Y, in the same slot): while a writer may hold X and count its own
   // acquisition. Neither count may be lost.
-  Options options;
-  RecordingSink sink;
-  Detector detector(options, sink);
-  auto* w = static_cast<ThreadState*>(internal_allocate(sizeof(ThreadState)));
-  auto* r = static_cast<ThreadState*>(internal_allocate(sizeof(ThreadState)));
-  detector.attach_thread(*w, 101, 0x71);
-  detector.attach_thread(*r, 102, 0x72);
+  TwoThreads h;
+  ThreadState& w = *h.first;
+  ThreadState& r = *h.second;
   constexpr uintptr_t X = 0x20000;
   constexpr uintptr_t Y = X + ThreadProfile::kRecordCacheEntries * 16;
   REQUIRE(ThreadProfile::slot_of(X) == ThreadProfile::slot_of(Y));
   constexpr int kWrites = 100000, kReads = 100000;
   std::shared_mutex real_x;  // the program's X: writers exclude readers
-  auto take = [&](ThreadState& thread, uintptr_t address, LockMode mode) {
-    detector.on_lock_requested(thread, {address, LockKind::rwlock, mode, true, true}, LOCKWATCH_CALL_SITE());
-    detector.on_lock_acquired(thread, address);
-    detector.on_lock_released(thread, address);
-  };
   std::thread writer([&] {
     for (int i = 0; i < kWrites; ++i) {
       std::unique_lock<std::shared_mutex> hold(real_x);
-      take(*w, X, LockMode::exclusive);
+      h.take(w, X, LockMode::exclusive);
     }
   });
   std::thread reader([&] {
     for (int i = 0; i < kReads; ++i) {
       {
         std::shared_lock<std::shared_mutex> hold(real_x);
-        take(*r, X, LockMode::read);
+        h.take(r, X, LockMode::read);
       }
-      take(*r, Y, LockMode::exclusive);
+      h.take(r, Y, LockMode::exclusive);
     }
   });
   writer.join();
   reader.join();
-  CHECK_FALSE(detector.detach_thread(*w, [](const HeldLock&) { return false; }));
-  CHECK_FALSE(detector.detach_thread(*r, [](const HeldLock&) { return false; }));
+  CHECK_FALSE(h.detector.detach_thread(w, [](const HeldLock&) { return false; }));
+  CHECK_FALSE(h.detector.detach_thread(r, [](const HeldLock&) { return false; }));
   bool found = false;
-  for (const LockProfileRow& row : detector.profile_snapshot(0).locks) {
+  for (const LockProfileRow& row : h.detector.profile_snapshot(0).locks) {
     if (row.address != X) continue;
     found = true;
     CHECK(row.reads == kReads);
     CHECK(row.acquisitions == uint64_t{kWrites} + kReads);
   }
   CHECK(found);
-  internal_free(w, sizeof(ThreadState));
-  internal_free(r, sizeof(ThreadState));
 }
 
 TEST_CASE("durations read in human units") {
