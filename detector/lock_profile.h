@@ -70,8 +70,8 @@ struct TimedCounters {
 };
 
 // What is known of a lock's timed events (contended acquisitions, sampled holds) and condition
-// waits: a block of its own, made at the first of them, so that the many locks that never have
-// one cost one cache line each.
+// waits: a block of its own, made at the first that the lock record cannot keep (it keeps the
+// first sampled hold), so that the many locks that never wait cost one cache line each.
 struct LockTimes {
   TimedCounters timed;
   std::atomic<uint32_t> cond_waits;
@@ -92,9 +92,9 @@ struct alignas(64) LockRecord {
   std::atomic<uint8_t> kind;
   std::atomic<StackId> first_hold_site;  // where first_hold_ns (below) was taken
   std::atomic<uint64_t> acquisitions;    // exclusive ones (plain stores, under the lock)
-  std::atomic<uint64_t> reads;         // read ones (atomic adds, a batch at a time)
+  std::atomic<uint64_t> reads;           // read ones (atomic adds, a batch at a time)
   std::atomic<uint64_t> owner_changes;
-  std::atomic<LockTimes*> times;  // null until its second timed event, or a condition wait
+  std::atomic<LockTimes*> times;  // null until a contended wait, a second sampled hold, or a condition wait
   // Its first sampled hold (ns, at least 1) while it has no `times`: every lock's first hold is
   // timed, and a block for each would double the memory of a program's many quiet locks.
   std::atomic<uint64_t> first_hold_ns;
