@@ -285,12 +285,13 @@ RequestVerdict Detector::request_nested_or_new_site(ThreadState& thread, Acquisi
       for (size_t i = 0; i < thread.held_count; ++i) {
         HeldLock& held = thread.held[i];
         if (!held.lock.valid()) held.lock = registered(held.address, held.kind, held.acquired_at, thread.number);
-        if (!held.lock.valid() || !locks_.is_current(held.lock)) {
-          all_checked = false;
-          if (!held.lock.valid()) continue;
-        }
+        all_checked = all_checked && held.lock.valid() && locks_.is_current(held.lock);
+      }
+      for (size_t i = 0; i < thread.held_count; ++i) {
+        const HeldLock& held = thread.held[i];
+        if (!held.lock.valid()) continue;
         const uint8_t modes = KnownEdgeCache::modes(held.mode, request.mode);
-        if (thread.known_edges.contains(held.lock, lock, modes)) continue;
+        if (thread.known_edges.check(held.lock, lock, modes) == KnownEdgeCache::Check::known) continue;
         check_edge(thread, i, lock, request, stack);
       }
       if (all_checked) thread.known_nestings.remember(nesting, removals);
@@ -508,8 +509,20 @@ void Detector::check_edge(ThreadState& thread, size_t held_index, LockId to, con
   InsideLockwatch inside;  // reporting allocates, formats and may load the symbolizer
   const HeldLock& held = thread.held[held_index];
   const LockId from = held.lock;
-  thread.known_edges.remember(from, to, KnownEdgeCache::modes(held.mode, request.mode));
-  if (graph_.contains(from, to, held.mode, request.mode)) return;
+  // Its gates: the other locks held exclusively (current ones: a stale id names no lock).
+  EdgeGates gates{};
+  for (size_t i = 0; i < thread.held_count; ++i) {
+    const HeldLock& other = thread.held[i];
+    if (other.mode == LockMode::exclusive && other.lock.valid() && !(other.lock == from) &&
+        locks_.is_current(other.lock)) {
+      gates.add(other.lock);
+    }
+  }
+  const LockOrderGraph::Lookup known = graph_.lookup(from, to, held.mode, request.mode);
+  // Without gates of its own, this occurrence leaves the edge none: no later one can narrow them.
+  thread.known_edges.remember(from, to, KnownEdgeCache::modes(held.mode, request.mode),
+                              known != LockOrderGraph::Lookup::known && gates.count != 0);
+  if (known == LockOrderGraph::Lookup::known) return;
   EdgeEvidence evidence{};
   evidence.held_mode = held.mode;
   evidence.requested_mode = request.mode;
@@ -527,7 +540,7 @@ void Detector::check_edge(ThreadState& thread, size_t held_index, LockId to, con
     PendingEdges& pending = thread.pending_edges;
     SpinLockGuard own(pending.lock);
     const uint32_t count = pending.count.load(std::memory_order_relaxed);
-    pending.edges[count] = {from, to, evidence};
+    pending.edges[count] = {{from, to, evidence}, gates};
     pending.count.store(count + 1, std::memory_order_relaxed);
     add_pending_edges(pending, count + 1 == PendingEdges::kCapacity, cycles, full);
   }
@@ -562,7 +575,7 @@ void Detector::add_all_pending_edges() {
     // is held: another look (the exit's) and a fork wait for them, so that neither the end
     // record nor a child misses them.
     SpinLockGuard look(pending_look_lock_);
-    std::vector<CycleEdge, InternalStlAllocator<CycleEdge>> taken;
+    std::vector<EdgeOccurrence, InternalStlAllocator<EdgeOccurrence>> taken;
     threads_.for_each([&](ThreadRecord& record) {
       // A record kept of a thread that ended holding locks has no pending edges: they were added.
       if (record.exited.load(std::memory_order_acquire)) return;

@@ -18,8 +18,13 @@ struct LockOrderGraph::Edge {
   // locks).
   uint32_t out_position;
   uint32_t in_position;
-  EdgeEvidence evidence;
-  Edge* next_free;  // while recycled
+  // While every occurrence held gates: its index in gated_ plus one; else 0, for good. Written
+  // under the graph lock, read without it by lookup().
+  std::atomic<uint32_t> gated;
+  union {
+    EdgeEvidence evidence;  // of its first occurrence (while gated), or first ungated one
+    Edge* next_free;        // while recycled
+  };
 };
 
 namespace {
@@ -51,6 +56,7 @@ LockOrderGraph::LockOrderGraph()
       parent_edge_(static_cast<Edge**>(internal_reserve(kStates * sizeof(Edge*)))),
       parent_state_(static_cast<uint32_t*>(internal_reserve(kStates * sizeof(uint32_t)))),
       edges_(static_cast<Edge*>(internal_reserve(kMaxEdges * sizeof(Edge)))),
+      gated_(static_cast<GatedOccurrences*>(internal_reserve(kMaxEdges * sizeof(GatedOccurrences)))),
       order_visit_(static_cast<uint32_t*>(internal_reserve(LockRegistry::kMaxLocks * sizeof(uint32_t)))) {}
 
 uint8_t LockOrderGraph::modes_of(const EdgeEvidence& evidence) {
@@ -81,11 +87,13 @@ LockOrderGraph::Edge* LockOrderGraph::find_edge(LockId from, LockId to, uint8_t 
   return nullptr;
 }
 
-bool LockOrderGraph::contains(LockId from, LockId to, LockMode held, LockMode requested) const {
+LockOrderGraph::Lookup LockOrderGraph::lookup(LockId from, LockId to, LockMode held, LockMode requested) const {
   EdgeEvidence modes{};
   modes.held_mode = held;
   modes.requested_mode = requested;
-  return find_edge(from, to, modes_of(modes)) != nullptr;
+  const Edge* edge = find_edge(from, to, modes_of(modes));
+  if (edge == nullptr) return Lookup::absent;
+  return edge->gated.load(std::memory_order_relaxed) != 0 ? Lookup::gated : Lookup::known;
 }
 
 LockOrderGraph::Node* LockOrderGraph::current_node(LockId lock) {
@@ -98,13 +106,13 @@ LockOrderGraph::Node* LockOrderGraph::current_node(LockId lock) {
   return &node;
 }
 
-LockOrderGraph::AddResult LockOrderGraph::add_edge(LockId from, LockId to, const EdgeEvidence& evidence,
-                                                   Cycle& cycle) {
+LockOrderGraph::AddResult LockOrderGraph::add_edge(LockId from, LockId to, const EdgeEvidence& evidence, Cycle& cycle,
+                                                   const EdgeGates& gates) {
   SpinLockGuard guard(lock_);
-  return add_edge_locked(from, to, evidence, cycle);
+  return add_edge_locked(from, to, evidence, gates, cycle);
 }
 
-bool LockOrderGraph::add_edges(const CycleEdge* edges, size_t count, bool wait, Cycles& cycles, bool& full) {
+bool LockOrderGraph::add_edges(const EdgeOccurrence* occurrences, size_t count, bool wait, Cycles& cycles, bool& full) {
   if (wait) {
     lock_.lock();
   } else if (!lock_.try_lock()) {
@@ -113,7 +121,8 @@ bool LockOrderGraph::add_edges(const CycleEdge* edges, size_t count, bool wait, 
   SpinLockGuard guard(lock_, std::adopt_lock);
   Cycle cycle;
   for (size_t i = 0; i < count; ++i) {
-    switch (add_edge_locked(edges[i].from, edges[i].to, edges[i].evidence, cycle)) {
+    const CycleEdge& edge = occurrences[i].edge;
+    switch (add_edge_locked(edge.from, edge.to, edge.evidence, occurrences[i].gates, cycle)) {
       case AddResult::closes_new_cycle:
         cycles.push_back(std::move(cycle));
         break;
@@ -129,12 +138,18 @@ bool LockOrderGraph::add_edges(const CycleEdge* edges, size_t count, bool wait, 
 }
 
 LockOrderGraph::AddResult LockOrderGraph::add_edge_locked(LockId from, LockId to, const EdgeEvidence& evidence,
-                                                          Cycle& cycle) {
+                                                          const EdgeGates& gates, Cycle& cycle) {
   // One lock (or a stale id of the lock now in the other's slot: a lock still held after its
   // memory was freed and reused) is no edge.
   if (!from.valid() || !to.valid() || from.index() == to.index()) return AddResult::known_or_stale;
   const uint8_t modes = modes_of(evidence);
-  if (find_edge(from, to, modes) != nullptr) return AddResult::known_or_stale;
+  if (Edge* known = find_edge(from, to, modes)) {
+    // Under other gates, or none: a cycle the kept occurrences could not close may count now.
+    uint32_t occurrence = 0;
+    return add_occurrence(*known, gates, evidence, occurrence) && close_cycle(met(known, occurrence), cycle)
+               ? AddResult::closes_new_cycle
+               : AddResult::known_or_stale;
+  }
   Node* source = current_node(from);
   Node* target = current_node(to);
   if (source == nullptr || target == nullptr) return AddResult::known_or_stale;
@@ -146,6 +161,20 @@ LockOrderGraph::AddResult LockOrderGraph::add_edge_locked(LockId from, LockId to
   edge->modes = modes;
   edge->ordered = false;  // not yet: keep_order() below must not walk it
   edge->evidence = evidence;
+  uint32_t gated = 0;
+  if (gates.count != 0) {
+    if (!free_gated_.empty()) {
+      gated = free_gated_.back();
+      free_gated_.pop_back();
+    } else {
+      gated = ++gated_used_;  // at most one per live edge
+    }
+    GatedOccurrences& kept = gated_[gated - 1];
+    kept.items = static_cast<GatedOccurrence*>(internal_allocate(sizeof(GatedOccurrence)));
+    kept.items[0] = {gates, evidence};
+    kept.count = kept.capacity = 1;
+  }
+  edge->gated.store(gated, std::memory_order_relaxed);
   edge->out_position = append(source->out, {index_of(edge), to.index(), 0});
   edge->in_position = append(target->in, {index_of(edge), from.index(), 0});
   insert_into_set(*edge_set_.load(std::memory_order_relaxed), edge);
@@ -164,24 +193,131 @@ LockOrderGraph::AddResult LockOrderGraph::add_edge_locked(LockId from, LockId to
   } else {
     ++unordered_edges_;
   }
+  return close_cycle(met(edge, gated != 0 ? 0 : kUngated), cycle) ? AddResult::closes_new_cycle : AddResult::added;
+}
+
+bool LockOrderGraph::close_cycle(Met first, Cycle& cycle) {
+  const Edge& edge = *first.edge;
   // The whole graph acyclic, lock modes aside: no cycle at all, nothing to search.
-  if (unordered_edges_ == 0) return AddResult::added;
-  if (!find_path(to, evidence.requested_mode, from, evidence.held_mode)) return AddResult::added;
-  cycle.clear();
-  cycle.push_back({from, to, evidence});
-  Cycle path;
-  for (uint32_t state = found_state_; state != state_of(to, evidence.requested_mode);) {
-    const Edge* step = parent_edge_[state];
-    path.push_back({step->from, step->to, step->evidence});
+  if (unordered_edges_ == 0) return false;
+  if (!find_path(edge.to, edge.evidence.requested_mode, edge.from, edge.evidence.held_mode)) return false;
+  std::vector<Met, InternalStlAllocator<Met>> walk{first};
+  for (uint32_t state = found_state_; state != state_of(edge.to, edge.evidence.requested_mode);) {
+    walk.push_back(met(parent_edge_[state], 0));
     state = parent_state_[state];
   }
-  std::reverse(path.begin(), path.end());
-  if (!passes_each_lock_once(path, from) &&
-      !find_simple_path(to, evidence.requested_mode, from, evidence.held_mode, path)) {
-    return AddResult::added;
-  }
+  const bool at_once = choose_occurrences(walk);
+  Cycle path;
+  for (size_t i = walk.size(); i-- > 1;) path.push_back({walk[i].edge->from, walk[i].edge->to, evidence_of(walk[i])});
+  if ((!at_once || !passes_each_lock_once(path, edge.from)) && !find_simple_path(first, path)) return false;
+  cycle.clear();
+  cycle.push_back({edge.from, edge.to, evidence_of(first)});
   cycle.insert(cycle.end(), path.begin(), path.end());
-  return remember_cycle(cycle) ? AddResult::closes_new_cycle : AddResult::added;
+  return remember_cycle(cycle);
+}
+
+bool LockOrderGraph::choose_occurrences(std::vector<Met, InternalStlAllocator<Met>>& walk) const {
+  // Depth-first over the choices. Nearly always one per edge: edges with gates are few, with
+  // several sets of gates fewer still.
+  std::vector<uint32_t, InternalStlAllocator<uint32_t>> next(walk.size(), 0);  // to try at each step
+  size_t i = 1;
+  for (size_t steps = 0; i > 0 && steps < kMaxSimplePathSteps; ++steps) {
+    if (i == walk.size()) return true;
+    if (next[i] == occurrences_of(*walk[i].edge)) {
+      next[i--] = 0;  // none fits: the step before tries its next
+      continue;
+    }
+    walk[i] = met(walk[i].edge, next[i]++);
+    const Met chosen = walk[i];
+    if (std::none_of(walk.begin(), walk.begin() + static_cast<std::ptrdiff_t>(i),
+                     [&](const Met& before) { return exclude_each_other(before, chosen); })) {
+      ++i;
+    }
+  }
+  return false;
+}
+
+uint32_t LockOrderGraph::occurrences_of(const Edge& edge) const {
+  const uint32_t gated = edge.gated.load(std::memory_order_relaxed);
+  return gated == 0 ? 1 : gated_[gated - 1].count;
+}
+
+LockOrderGraph::Met LockOrderGraph::met(const Edge* edge, uint32_t index) const {
+  return {edge, edge->gated.load(std::memory_order_relaxed) == 0 ? kUngated : index};
+}
+
+const EdgeGates* LockOrderGraph::gates_of(Met met) const {
+  if (met.occurrence == kUngated) return nullptr;
+  return &gated_[met.edge->gated.load(std::memory_order_relaxed) - 1].items[met.occurrence].gates;
+}
+
+const EdgeEvidence& LockOrderGraph::evidence_of(Met met) const {
+  if (met.occurrence == kUngated) return met.edge->evidence;
+  return gated_[met.edge->gated.load(std::memory_order_relaxed) - 1].items[met.occurrence].evidence;
+}
+
+bool LockOrderGraph::add_occurrence(Edge& edge, const EdgeGates& gates, const EdgeEvidence& evidence,
+                                    uint32_t& occurrence) {
+  const uint32_t gated = edge.gated.load(std::memory_order_relaxed);
+  if (gated == 0) return false;
+  GatedOccurrences& kept = gated_[gated - 1];
+  auto within = [](const EdgeGates& fewer, const EdgeGates& more) {
+    for (uint32_t i = 0; i < fewer.count; ++i) {
+      if (!more.contains(fewer.locks[i])) return false;
+    }
+    return true;
+  };
+  for (uint32_t i = 0; i < kept.count; ++i) {
+    if (within(kept.items[i].gates, gates)) return false;  // as good as one kept
+  }
+  // Those under more locks than this one go: this one is as good as each of them.
+  uint32_t left = 0;
+  for (uint32_t i = 0; i < kept.count; ++i) {
+    if (!within(gates, kept.items[i].gates)) kept.items[left++] = kept.items[i];
+  }
+  kept.count = left;
+  if (gates.count == 0 || kept.count == kMaxGatedOccurrences) {
+    drop_gated_occurrences(edge);
+    edge.evidence = evidence;
+    occurrence = kUngated;
+    return true;
+  }
+  if (kept.count == kept.capacity) {
+    const uint32_t capacity = kept.capacity * 2;
+    auto* items = static_cast<GatedOccurrence*>(internal_allocate(capacity * sizeof(GatedOccurrence)));
+    std::copy(kept.items, kept.items + kept.count, items);
+    internal_free(kept.items, kept.capacity * sizeof(GatedOccurrence));
+    kept.items = items;
+    kept.capacity = capacity;
+  }
+  kept.items[kept.count] = {gates, evidence};
+  occurrence = kept.count++;
+  return true;
+}
+
+void LockOrderGraph::drop_gated_occurrences(Edge& edge) {
+  const uint32_t gated = edge.gated.load(std::memory_order_relaxed);
+  if (gated == 0) return;
+  GatedOccurrences& kept = gated_[gated - 1];
+  internal_free(kept.items, kept.capacity * sizeof(GatedOccurrence));
+  kept = GatedOccurrences{};
+  edge.gated.store(0, std::memory_order_relaxed);
+  free_gated_.push_back(gated);
+}
+
+bool LockOrderGraph::exclude_each_other(Met a, Met b) const {
+  const EdgeGates* a_gates = gates_of(a);
+  const EdgeGates* b_gates = gates_of(b);
+  auto holds_lock_of = [](const EdgeGates* gates, const Edge& other, const EdgeGates* other_gates) {
+    if (gates == nullptr) return false;
+    if (gates->contains(other.from)) return true;
+    if (other_gates == nullptr) return false;
+    for (uint32_t i = 0; i < other_gates->count; ++i) {
+      if (gates->contains(other_gates->locks[i])) return true;
+    }
+    return false;
+  };
+  return holds_lock_of(a_gates, *b.edge, b_gates) || holds_lock_of(b_gates, *a.edge, a_gates);
 }
 
 bool LockOrderGraph::find_path(LockId start, LockMode start_requested, LockId target, LockMode target_held) {
@@ -217,47 +353,66 @@ bool LockOrderGraph::find_path(LockId start, LockMode start_requested, LockId ta
   return false;
 }
 
-bool LockOrderGraph::find_simple_path(LockId start, LockMode start_requested, LockId target, LockMode target_held,
-                                      Cycle& path) {
+bool LockOrderGraph::find_simple_path(Met first, Cycle& path) {
   // visit_epoch_[lock * 2] marks the locks on the current path (and both ends), under a fresh
-  // epoch; a frame is a lock on the path and the next of its out-edges to try.
+  // epoch; a frame is a lock on the path, the occurrence of the edge into it, and the next of
+  // its out-edges (and of that edge's occurrences) to try.
   if (++epoch_ == 0) {
     std::fill_n(visit_epoch_, kStates, 0u);
     epoch_ = 1;
   }
   struct Frame {
-    const Edge* via;  // the edge into this lock (null for `start`)
+    Met via;  // the edge into this lock, as met (`first` for the start)
     const Links* out;
-    uint32_t next;    // the next of its out-edges to try
-    LockMode requested;
+    uint32_t next;        // the next of its out-edges to try
+    uint32_t occurrence;  // and the next occurrence of that edge
   };
+  const Edge& start = *first.edge;
   std::vector<Frame, InternalStlAllocator<Frame>> stack;
   Cycle best;
-  visit_epoch_[state_of(start, LockMode::exclusive)] = epoch_;
-  visit_epoch_[state_of(target, LockMode::exclusive)] = epoch_;
-  stack.push_back({nullptr, &nodes_[start.index()].out, 0, start_requested});
+  visit_epoch_[state_of(start.to, LockMode::exclusive)] = epoch_;
+  visit_epoch_[state_of(start.from, LockMode::exclusive)] = epoch_;
+  stack.push_back({first, &nodes_[start.to.index()].out, 0, 0});
   for (size_t steps = 0; !stack.empty() && steps < kMaxSimplePathSteps; ++steps) {
     Frame& top = stack.back();
     if (top.next == top.out->count) {
-      if (top.via != nullptr) visit_epoch_[state_of(top.via->to, LockMode::exclusive)] = 0;
+      if (stack.size() > 1) visit_epoch_[state_of(top.via.edge->to, LockMode::exclusive)] = 0;
       stack.pop_back();
       continue;
     }
-    const Edge* edge = &edges_[top.out->items[top.next++].edge];
-    const size_t length = stack.size();  // edges on the path once `edge` is taken
-    if (!modes_conflict(top.requested, edge->evidence.held_mode) || (!best.empty() && length >= best.size())) continue;
-    if (edge->to == target) {
-      if (!modes_conflict(edge->evidence.requested_mode, target_held)) continue;
-      best.clear();
-      for (size_t i = 1; i < stack.size(); ++i) {
-        best.push_back({stack[i].via->from, stack[i].via->to, stack[i].via->evidence});
-      }
-      best.push_back({edge->from, edge->to, edge->evidence});
+    const Edge* edge = &edges_[top.out->items[top.next].edge];
+    if (top.occurrence >= occurrences_of(*edge)) {
+      ++top.next;
+      top.occurrence = 0;
       continue;
     }
-    if (visit_epoch_[state_of(edge->to, LockMode::exclusive)] == epoch_) continue;
+    const Met candidate = met(edge, top.occurrence++);
+    const size_t length = stack.size();  // edges on the path once `edge` is taken
+    if (!modes_conflict(top.via.edge->evidence.requested_mode, edge->evidence.held_mode) ||
+        (!best.empty() && length >= best.size())) {
+      top.occurrence = UINT32_MAX;  // nor any other occurrence of it
+      continue;
+    }
+    if (edge->to != start.from && visit_epoch_[state_of(edge->to, LockMode::exclusive)] == epoch_) {
+      top.occurrence = UINT32_MAX;
+      continue;
+    }
+    if (std::any_of(stack.begin(), stack.end(),
+                    [&](const Frame& on_path) { return exclude_each_other(on_path.via, candidate); })) {
+      continue;
+    }
+    if (edge->to == start.from) {
+      if (!modes_conflict(edge->evidence.requested_mode, start.evidence.held_mode)) continue;
+      best.clear();
+      for (size_t i = 1; i < stack.size(); ++i) {
+        const Met& via = stack[i].via;
+        best.push_back({via.edge->from, via.edge->to, evidence_of(via)});
+      }
+      best.push_back({edge->from, edge->to, evidence_of(candidate)});
+      continue;
+    }
     visit_epoch_[state_of(edge->to, LockMode::exclusive)] = epoch_;
-    stack.push_back({edge, &nodes_[edge->to.index()].out, 0, edge->evidence.requested_mode});
+    stack.push_back({candidate, &nodes_[edge->to.index()].out, 0, 0});
   }
   if (best.empty()) return false;
   path = std::move(best);
@@ -303,6 +458,7 @@ void LockOrderGraph::remove_lock(LockId lock) {
 void LockOrderGraph::drop_edges_of(Node& node) {
   auto recycle = [this](Edge* edge) {
     if (!edge->ordered) --unordered_edges_;
+    drop_gated_occurrences(*edge);
     erase_from_set(edge);
     live_edges_.fetch_sub(1, std::memory_order_relaxed);
     edge->next_free = free_edges_;
@@ -462,6 +618,11 @@ size_t LockOrderGraph::edge_set_slots() const {
   return edge_set_.load(std::memory_order_relaxed)->mask + 1;
 }
 
+size_t LockOrderGraph::gated_edge_records() const {
+  SpinLockGuard guard(lock_);
+  return gated_used_ - free_gated_.size();
+}
+
 void LockOrderGraph::insert_into_set(const EdgeSet& set, Edge* edge) {
   const uint64_t hash = edge_hash(edge->from, edge->to, edge->modes);
   for (size_t i = hash & set.mask;; i = (i + 1) & set.mask) {
@@ -494,6 +655,7 @@ bool LockOrderGraph::check_invariants() const {
   SpinLockGuard guard(lock_);
   size_t live = 0;
   size_t unordered = 0;
+  size_t gated_edges = 0;
   const EdgeSet& set = *edge_set_.load(std::memory_order_relaxed);
   for (size_t i = 0; i <= set.mask; ++i) {
     const uint64_t slot = set.slots[i].load(std::memory_order_relaxed);
@@ -514,12 +676,23 @@ bool LockOrderGraph::check_invariants() const {
     if (edge->ordered && source.rank >= nodes_[edge->to.index()].rank) return false;
     unordered += edge->ordered ? 0 : 1;
     ++live;
+    // A gated edge keeps one to kMaxGatedOccurrences occurrences, each under some gate.
+    if (const uint32_t gated = edge->gated.load(std::memory_order_relaxed)) {
+      const GatedOccurrences& kept = gated_[gated - 1];
+      if (kept.count == 0 || kept.count > kMaxGatedOccurrences) return false;
+      if (std::any_of(kept.items, kept.items + kept.count,
+                      [](const GatedOccurrence& occurrence) { return occurrence.gates.count == 0; })) {
+        return false;
+      }
+      ++gated_edges;
+    }
   }
   size_t links = 0;
   for (uint32_t index = 0; index < nodes_used_; ++index) {
     links += nodes_[index].out.count + nodes_[index].in.count;
   }
-  return live == live_edges_.load(std::memory_order_relaxed) && unordered == unordered_edges_ && links == 2 * live;
+  return live == live_edges_.load(std::memory_order_relaxed) && unordered == unordered_edges_ && links == 2 * live &&
+         gated_edges == gated_used_ - free_gated_.size();
 }
 
 }  // namespace lockwatch

@@ -29,15 +29,19 @@ struct HeldLock {
 
 // Edges this thread has already checked against the lock-order graph. A hit means the edge
 // is in the graph, or on its way there in this thread's pending edges (or in the hands of the
-// watchdog's look that took them): nothing global to read. Direct-mapped; a collision only costs a lookup.
+// watchdog's look that took them): nothing global to read, unless the edge was `gated` (it
+// had gates, which every new occurrence may narrow). Direct-mapped; a collision only costs a
+// lookup.
 struct KnownEdgeCache {
   static constexpr size_t kEntries = 256;
   struct Entry {
     uint64_t from;
     uint64_t to;
     uint8_t modes;
+    bool gated;
   };
   Entry entries[kEntries];
+  enum class Check { unknown, known, gated };
 
   static uint8_t modes(LockMode held, LockMode requested) {
     return static_cast<uint8_t>((static_cast<unsigned>(held) << 1) | static_cast<unsigned>(requested) | 4u);
@@ -46,12 +50,13 @@ struct KnownEdgeCache {
     uint64_t h = (from * 0x9e3779b97f4a7c15ull) ^ to;
     return (h ^ (h >> 29)) % kEntries;
   }
-  bool contains(LockId from, LockId to, uint8_t edge_modes) const {
+  Check check(LockId from, LockId to, uint8_t edge_modes) const {
     const Entry& e = entries[slot(from.packed(), to.packed())];
-    return e.from == from.packed() && e.to == to.packed() && e.modes == edge_modes;
+    if (e.from != from.packed() || e.to != to.packed() || e.modes != edge_modes) return Check::unknown;
+    return e.gated ? Check::gated : Check::known;
   }
-  void remember(LockId from, LockId to, uint8_t edge_modes) {
-    entries[slot(from.packed(), to.packed())] = {from.packed(), to.packed(), edge_modes};
+  void remember(LockId from, LockId to, uint8_t edge_modes, bool gated) {
+    entries[slot(from.packed(), to.packed())] = {from.packed(), to.packed(), edge_modes, gated};
   }
 };
 
@@ -160,15 +165,16 @@ struct ThreadRecord {
   ThreadRecord* previous_listed;
 };
 
-// New lock-order edges the thread found while another thread held the lock-order graph:
-// rather than wait for it, the thread keeps them here and adds them at its next chance (see
-// Detector::check_edge). The lock lets another thread add them for it (the watchdog, the
-// process's exit); `count` is read without it to tell that there is nothing to add.
+// New lock-order edges (and new occurrences of edges with gates) the thread found while
+// another thread held the lock-order graph: rather than wait for it, the thread keeps them
+// here and adds them at its next chance (see Detector::check_edge). The lock lets another
+// thread add them for it (the watchdog, the process's exit); `count` is read without it to
+// tell that there is nothing to add.
 struct PendingEdges {
   static constexpr size_t kCapacity = 16;
   SpinLock lock;
   std::atomic<uint32_t> count;
-  CycleEdge edges[kCapacity];
+  EdgeOccurrence edges[kCapacity];
 };
 
 // A live thread: its record and the caches its fast path uses.

@@ -211,6 +211,46 @@ TEST_CASE("known nestings tell apart which locks are held and which one is reque
   CHECK(has_edge(h.detector, R2, D));
 }
 
+TEST_CASE("an inversion taken only under a common gate lock is no deadlock; taken once without it, it is") {
+  constexpr uintptr_t G = 0x4000;
+  Harness h;
+  auto t1 = h.thread(101);
+  auto t2 = h.thread(102);
+  auto t3 = h.thread(103);
+  for (int round = 0; round < 2; ++round) {  // the second time, nestings the threads know
+    lock_under(h, *t1, {G, A}, B);
+    lock_under(h, *t2, {G, B}, A);
+  }
+  CHECK(h.sink.findings.empty());
+  lock_under(h, *t3, {B}, A);  // B -> A without G: t3 and t1 can deadlock
+  REQUIRE(h.sink.findings.size() == 1);
+  const Finding& f = h.sink.findings[0];
+  REQUIRE(f.cycle.size() == 2);
+  // Told from t1's edge (the earliest thread): A -> B by t1, then B -> A by t3, not t2.
+  CHECK(f.cycle[0].thread == t1->number);
+  CHECK(f.cycle[1].thread == t3->number);
+  CHECK(f.locks[f.cycle[0].from].address == A);
+}
+
+TEST_CASE("a lock held for reading is no gate: readers hold it at once") {
+  constexpr uintptr_t G = 0x4000;
+  Harness h;
+  auto t1 = h.thread(101);
+  auto t2 = h.thread(102);
+  auto read_lock = [&](ThreadState& thread) {
+    h.detector.on_lock_requested(thread, request(G, true, LockKind::rwlock, LockMode::read), LOCKWATCH_CALL_SITE());
+    h.detector.on_lock_acquired(thread, G);
+  };
+  read_lock(*t1);
+  lock_under(h, *t1, {A}, B);
+  h.unlock(*t1, G);
+  CHECK(h.sink.findings.empty());
+  read_lock(*t2);
+  lock_under(h, *t2, {B}, A);
+  h.unlock(*t2, G);
+  CHECK(h.sink.findings.size() == 1);
+}
+
 TEST_CASE("unlocking out of order keeps the held set right") {
   Harness h;
   auto t1 = h.thread(1);

@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <initializer_list>
 #include <random>
 #include <thread>
 #include <vector>
@@ -28,9 +29,17 @@ EdgeEvidence evidence(uint32_t thread, LockMode held = LockMode::exclusive,
   return e;
 }
 
-// Adds an edge; true when it closes a cycle not reported before.
-bool add(LockOrderGraph& graph, LockId from, LockId to, const EdgeEvidence& e, Cycle& cycle) {
-  return graph.add_edge(from, to, e, cycle) == LockOrderGraph::AddResult::closes_new_cycle;
+// Adds an edge (an occurrence of it, held with `gates`); true when it closes a cycle not
+// reported before.
+bool add(LockOrderGraph& graph, LockId from, LockId to, const EdgeEvidence& e, Cycle& cycle,
+         std::initializer_list<LockId> gates = {}) {
+  EdgeGates held{};
+  for (LockId gate : gates) held.add(gate);
+  return graph.add_edge(from, to, e, cycle, held) == LockOrderGraph::AddResult::closes_new_cycle;
+}
+
+bool gated(const LockOrderGraph& graph, LockId from, LockId to) {
+  return graph.lookup(from, to, LockMode::exclusive, LockMode::exclusive) == LockOrderGraph::Lookup::gated;
 }
 
 }  // namespace
@@ -246,8 +255,9 @@ TEST_CASE("the edge set grows while other threads look edges up: every edge is k
 
 TEST_CASE("a batch of edges goes in whole, in order, or not at all when the graph is held") {
   LockOrderGraph graph;
-  const CycleEdge batch[] = {{lock(1), lock(2), evidence(1)}, {lock(2), lock(3), evidence(1)},
-                             {lock(3), lock(1), evidence(2)}};
+  const EdgeOccurrence batch[] = {{{lock(1), lock(2), evidence(1)}, {}},
+                                  {{lock(2), lock(3), evidence(1)}, {}},
+                                  {{lock(3), lock(1), evidence(2)}, {}}};
   Cycles cycles;
   bool full = false;
   graph.lock_for_fork();  // another thread holds the graph
@@ -295,5 +305,115 @@ TEST_CASE("churn of edges leaves tombstones that neither grow the edge set nor f
   }
   CHECK(graph.edge_count() == 1000);
   CHECK(graph.edge_set_slots() == slots);
+  CHECK(graph.check_invariants());
+}
+
+TEST_CASE("a cycle whose edges were all met under one gate lock is no deadlock, until one is met without it") {
+  LockOrderGraph graph;
+  Cycle cycle;
+  const LockId gate = lock(9);
+  CHECK_FALSE(add(graph, lock(1), lock(2), evidence(1), cycle, {gate}));
+  CHECK_FALSE(add(graph, lock(2), lock(1), evidence(2), cycle, {gate}));
+  CHECK(gated(graph, lock(2), lock(1)));
+  // Met again under the gate, and under the gate with more: nothing new.
+  CHECK_FALSE(add(graph, lock(2), lock(1), evidence(3), cycle, {gate}));
+  CHECK_FALSE(add(graph, lock(2), lock(1), evidence(4), cycle, {lock(7), gate}));
+  // Thread 5 takes 2 then 1 without the gate: it and thread 1 can deadlock, and the evidence
+  // of 2 -> 1 is thread 5's, not that of the gated occurrences before it.
+  REQUIRE(add(graph, lock(2), lock(1), evidence(5), cycle));
+  CHECK_FALSE(gated(graph, lock(2), lock(1)));
+  REQUIRE(cycle.size() == 2);
+  CHECK(cycle[0].from == lock(2));
+  CHECK(cycle[0].evidence.thread == 5);
+  CHECK(cycle[0].evidence.held_stack == 51);
+  CHECK(cycle[1].evidence.thread == 1);
+  CHECK(graph.check_invariants());
+}
+
+TEST_CASE("a cycle whose edges were met under different gate locks counts") {
+  LockOrderGraph graph;
+  Cycle cycle;
+  CHECK_FALSE(add(graph, lock(1), lock(2), evidence(1), cycle, {lock(8)}));
+  REQUIRE(add(graph, lock(2), lock(1), evidence(2), cycle, {lock(9)}));
+  CHECK(cycle.size() == 2);
+}
+
+TEST_CASE("a thread that holds, as a gate, another edge's held lock cannot wait with it") {
+  // Thread 1 holds G and A and asks for B; thread 2 holds B and asks for G. A -> B (gate G),
+  // B -> G, G -> A: the 3-cycle needs thread 1 (holding G) and the holder of G waiting for A at
+  // once, which cannot be; the 2-cycle G -> B, B -> G can deadlock.
+  LockOrderGraph graph;
+  Cycle cycle;
+  const LockId g = lock(1), a = lock(2), b = lock(3);
+  CHECK_FALSE(add(graph, g, a, evidence(1), cycle));
+  CHECK_FALSE(add(graph, a, b, evidence(1), cycle, {g}));
+  CHECK_FALSE(add(graph, g, b, evidence(1), cycle, {a}));
+  REQUIRE(add(graph, b, g, evidence(2), cycle));
+  REQUIRE(cycle.size() == 2);
+  CHECK(cycle[0].from == b);
+  CHECK(cycle[1].from == g);
+  CHECK(cycle[1].to == b);
+}
+
+TEST_CASE("a cycle counts through whichever occurrences of its edges can wait at once") {
+  // 1 -> 2 met under gate 7 and under gate 8 (two occurrences kept); 2 -> 1 under both: every
+  // pair shares a gate. Then 2 -> 1 under gate 9: it can wait with either occurrence of 1 -> 2.
+  LockOrderGraph graph;
+  Cycle cycle;
+  CHECK_FALSE(add(graph, lock(1), lock(2), evidence(1), cycle, {lock(7)}));
+  CHECK_FALSE(add(graph, lock(1), lock(2), evidence(2), cycle, {lock(8)}));
+  CHECK_FALSE(add(graph, lock(2), lock(1), evidence(3), cycle, {lock(7), lock(8)}));
+  REQUIRE(add(graph, lock(2), lock(1), evidence(4), cycle, {lock(9)}));
+  REQUIRE(cycle.size() == 2);
+  CHECK(cycle[0].evidence.thread == 4);
+  CHECK((cycle[1].evidence.thread == 1 || cycle[1].evidence.thread == 2));
+  CHECK(gated(graph, lock(2), lock(1)));
+  CHECK(graph.check_invariants());
+}
+
+TEST_CASE("a longer cycle counts when the shortest one is gated") {
+  // 1 -> 2 and 2 -> 1 both under gate 9; 2 -> 3 -> 1 without it.
+  LockOrderGraph graph;
+  Cycle cycle;
+  CHECK_FALSE(add(graph, lock(1), lock(2), evidence(1), cycle, {lock(9)}));
+  CHECK_FALSE(add(graph, lock(2), lock(1), evidence(2), cycle, {lock(9)}));
+  CHECK_FALSE(add(graph, lock(2), lock(3), evidence(3), cycle));
+  REQUIRE(add(graph, lock(3), lock(1), evidence(4), cycle));
+  REQUIRE(cycle.size() == 3);
+  CHECK(cycle[0].from == lock(3));
+  CHECK(cycle[1].from == lock(1));
+  CHECK(cycle[2].from == lock(2));
+  CHECK(cycle[2].to == lock(3));
+}
+
+TEST_CASE("an edge keeps one occurrence per minimal set of gates, and is taken as ungated past four") {
+  LockOrderGraph graph;
+  Cycle cycle;
+  const LockId g1 = lock(11), g2 = lock(12), g3 = lock(13), g4 = lock(14), g5 = lock(15), h = lock(16);
+  add(graph, lock(1), lock(2), evidence(1), cycle, {g1, h});
+  add(graph, lock(1), lock(2), evidence(1), cycle, {g1});  // replaces {g1, h}
+  add(graph, lock(1), lock(2), evidence(1), cycle, {g2});
+  add(graph, lock(1), lock(2), evidence(1), cycle, {g3});
+  add(graph, lock(1), lock(2), evidence(1), cycle, {g4});
+  add(graph, lock(1), lock(2), evidence(1), cycle, {g2, h});   // as good as {g2}: not kept
+  add(graph, lock(1), lock(2), evidence(1), cycle, {g4, g3});  // as good as {g3}
+  CHECK(gated(graph, lock(1), lock(2)));                       // four kept
+  add(graph, lock(1), lock(2), evidence(1), cycle, {g5});
+  CHECK_FALSE(gated(graph, lock(1), lock(2)));
+  CHECK(graph.contains(lock(1), lock(2), LockMode::exclusive, LockMode::exclusive));
+  CHECK(graph.check_invariants());
+}
+
+TEST_CASE("a removed lock's gated edges give their occurrences back") {
+  LockOrderGraph graph;
+  Cycle cycle;
+  for (uint32_t round = 0; round < 1000; ++round) {
+    const LockId short_lived = lock(2, round + 1);
+    add(graph, lock(1), short_lived, evidence(1), cycle, {lock(3)});
+    add(graph, lock(1), short_lived, evidence(2), cycle, {lock(4)});
+    graph.remove_lock(short_lived);
+  }
+  CHECK(graph.edge_count() == 0);
+  CHECK(graph.gated_edge_records() == 0);
   CHECK(graph.check_invariants());
 }

@@ -27,22 +27,41 @@ using namespace lockwatch;
 namespace {
 
 // The model. An edge is "a thread held `from` (in `held` mode) and requested `to` (in
-// `requested` mode)"; like the graph, one edge per (from, to, modes), with its first thread as
-// evidence. A cycle is elementary (each lock once) and every request in it waits for the next
-// edge's hold: only a read request meeting a read hold does not (reader-preferring rwlocks).
-// Cycles made by one thread, or serialised by a common outer lock, count (README: Limits).
-// The detector reports, when an edge is added, a shortest cycle through that edge, unless a
-// cycle with the same acquisition stacks was reported before; here every (lock, mode) is
-// requested from a call site of its own, so those stacks name exactly the edges' locks and
-// modes, and a repeat can only come from a lock destroyed and used again.
-struct Edge {
+// `requested` mode)"; like the graph, one edge per (from, to, modes). An occurrence of it
+// also holds gates: the locks held exclusively besides `from` (a lock as (index,
+// generation): a lock destroyed and used again is another lock). An edge first met without
+// gates has that occurrence's thread as evidence; one met with gates keeps its occurrences
+// with minimal sets of gates, each with its thread, until one without gates (or a fifth set,
+// LockOrderGraph::kMaxGatedOccurrences) comes. A cycle is elementary (each lock once), every
+// request in it waits for the next edge's hold (only a read request meeting a read hold does
+// not: reader-preferring rwlocks), and its edges have occurrences none of which holds, as a
+// gate, a lock another holds (as a gate, or as `from`). Cycles made by one thread count
+// (README: Limits). The detector reports, when an edge is added or gets an occurrence it
+// keeps, a shortest cycle through that occurrence, unless a cycle with the same acquisition
+// stacks was reported before; here every (lock, mode) is requested from a call site of its
+// own, so those stacks name exactly the edges' locks and modes, and a repeat comes from a
+// lock destroyed and used again, or from another occurrence of the same edges.
+using Gate = std::pair<size_t, uint32_t>;  // lock, generation
+
+struct Edge {  // an occurrence, or the key of an edge
   size_t from;
   size_t to;
   LockMode held;
   LockMode requested;
   uint32_t thread = 0;
+  std::set<Gate> gates = {};
+  uint32_t from_generation = 0;
   auto key() const { return std::tuple(from, to, held, requested); }
 };
+
+bool exclude_each_other(const Edge& a, const Edge& b) {
+  auto holds_lock_of = [](const Edge& gated, const Edge& other) {
+    if (gated.gates.count({other.from, other.from_generation}) != 0) return true;
+    return std::any_of(other.gates.begin(), other.gates.end(),
+                       [&](const Gate& g) { return gated.gates.count(g) != 0; });
+  };
+  return holds_lock_of(a, b) || holds_lock_of(b, a);
+}
 
 // (lock, mode): the call site, hence the stack, of a request.
 using Site = std::pair<size_t, LockMode>;
@@ -57,56 +76,95 @@ Signature signature_of(const std::vector<Edge>& cycle) {
   return pairs;
 }
 
+struct KnownEdge {
+  Edge ungated;             // the first occurrence without gates (only the key while gated)
+  std::vector<Edge> gated;  // while every occurrence held gates, the kept ones
+  const std::vector<Edge> occurrences() const { return gated.empty() ? std::vector<Edge>{ungated} : gated; }
+};
+
 class Model {
  public:
-  const Edge* find(const Edge& edge) const {
-    auto found = std::find_if(edges_.begin(), edges_.end(), [&](const Edge& e) { return e.key() == edge.key(); });
+  const KnownEdge* find(const Edge& edge) const {
+    auto found =
+        std::find_if(edges_.begin(), edges_.end(), [&](const KnownEdge& e) { return e.ungated.key() == edge.key(); });
     return found == edges_.end() ? nullptr : &*found;
   }
-  // False when the edge is known.
-  bool add(const Edge& edge) {
-    if (find(edge) != nullptr) return false;
-    edges_.push_back(edge);
+  // An occurrence of an edge: true when it is kept (as the new edge's, one more gated one, or
+  // the first without gates), with `kept` the occurrence as kept.
+  bool add(const Edge& occurrence, Edge& kept) {
+    auto known = std::find_if(edges_.begin(), edges_.end(),
+                              [&](const KnownEdge& e) { return e.ungated.key() == occurrence.key(); });
+    kept = occurrence;
+    if (known == edges_.end()) {
+      edges_.push_back({occurrence, {}});
+      if (!occurrence.gates.empty()) edges_.back().gated.push_back(occurrence);
+      return true;
+    }
+    std::vector<Edge>& gated = known->gated;
+    if (gated.empty()) return false;
+    auto within = [](const std::set<Gate>& fewer, const std::set<Gate>& more) {
+      return std::includes(more.begin(), more.end(), fewer.begin(), fewer.end());
+    };
+    if (std::any_of(gated.begin(), gated.end(), [&](const Edge& e) { return within(e.gates, occurrence.gates); })) {
+      return false;
+    }
+    std::erase_if(gated, [&](const Edge& e) { return within(occurrence.gates, e.gates); });
+    if (occurrence.gates.empty() || gated.size() == LockOrderGraph::kMaxGatedOccurrences) {
+      gated.clear();
+      known->ungated = occurrence;
+      kept.gates.clear();
+      return true;
+    }
+    gated.push_back(occurrence);
     return true;
   }
   void remove_lock(size_t lock) {
-    std::erase_if(edges_, [lock](const Edge& e) { return e.from == lock || e.to == lock; });
+    std::erase_if(edges_, [lock](const KnownEdge& e) { return e.ungated.from == lock || e.ungated.to == lock; });
   }
-  const std::vector<Edge>& edges() const { return edges_; }
+  const std::vector<KnownEdge>& edges() const { return edges_; }
 
-  // Every elementary cycle through `first`, each starting with it (depth-first over simple
-  // paths: the programs are small).
-  std::vector<std::vector<Edge>> cycles_through(const Edge& first) const {
+  // Every elementary cycle through the occurrence `first`, each starting with it, as
+  // occurrences (depth-first over simple paths: the programs are small); also, when asked,
+  // those whose occurrences exclude each other (`ignore_gates`).
+  std::vector<std::vector<Edge>> cycles_through(const Edge& first, bool ignore_gates = false) const {
     std::vector<std::vector<Edge>> cycles;
     std::vector<Edge> path{first};
     std::vector<bool> visited(64, false);
     visited[first.from] = visited[first.to] = true;
-    extend(path, visited, cycles);
+    extend(path, visited, ignore_gates, cycles);
     return cycles;
   }
 
  private:
-  void extend(std::vector<Edge>& path, std::vector<bool>& visited, std::vector<std::vector<Edge>>& cycles) const {
+  void extend(std::vector<Edge>& path, std::vector<bool>& visited, bool ignore_gates,
+              std::vector<std::vector<Edge>>& cycles) const {
     const Edge last = path.back();  // a copy: the recursion below grows `path`
-    for (const Edge& next : edges_) {
-      if (next.from != last.to || !modes_conflict(last.requested, next.held)) continue;
-      if (next.to == path.front().from) {
-        if (modes_conflict(next.requested, path.front().held)) {
-          cycles.push_back(path);
-          cycles.back().push_back(next);
+    for (const KnownEdge& known : edges_) {
+      const Edge& next_edge = known.ungated;
+      if (next_edge.from != last.to || !modes_conflict(last.requested, next_edge.held)) continue;
+      if (next_edge.to != path.front().from && visited[next_edge.to]) continue;
+      for (const Edge& next : known.occurrences()) {
+        if (!ignore_gates &&
+            std::any_of(path.begin(), path.end(), [&](const Edge& e) { return exclude_each_other(e, next); })) {
+          continue;
         }
-        continue;
+        if (next.to == path.front().from) {
+          if (modes_conflict(next.requested, path.front().held)) {
+            cycles.push_back(path);
+            cycles.back().push_back(next);
+          }
+          continue;
+        }
+        visited[next.to] = true;
+        path.push_back(next);
+        extend(path, visited, ignore_gates, cycles);
+        path.pop_back();
+        visited[next.to] = false;
       }
-      if (visited[next.to]) continue;
-      visited[next.to] = true;
-      path.push_back(next);
-      extend(path, visited, cycles);
-      path.pop_back();
-      visited[next.to] = false;
     }
   }
 
-  std::vector<Edge> edges_;
+  std::vector<KnownEdge> edges_;
 };
 
 // Requests from one call site per (lock, mode): request_from<S> is where the detector sees the
@@ -152,6 +210,9 @@ struct SimulatedThread {
 struct Tally {
   size_t reported = 0;     // cycles reported, each checked
   size_t mode_broken = 0;  // new edges that closed a lock-level cycle only read-read breaks
+  size_t gated = 0;        // edges that closed only cycles whose edges' gates exclude each other
+  size_t several_gated = 0;      // occurrences kept beside another gated one of their edge
+  size_t later_occurrences = 0;  // occurrences kept of known edges (gated, or the first without gates)
   size_t repeats = 0;      // new edges whose shortest cycle repeats a reported one
   size_t cycle_lengths[8] = {};
 };
@@ -264,19 +325,21 @@ class StressRun {
     kRequestFrom[lock * 2 + static_cast<size_t>(mode)](detector_, state, acquisition);
     note_stack({lock, mode}, state.held[state.held_count].acquired_at);
 
-    // The edges this request adds, in the detector's order: one from each held lock, none
+    // The edges this request meets, in the detector's order: one from each held lock, none
     // for a try-lock (it cannot wait) or a lock the thread already holds (it does not wait).
-    std::vector<Edge> added;
+    std::vector<Edge> met;
     if (blocking && !holds(t, lock)) {
       for (const Held& held : threads_[t].held) {
-        const Edge edge{held.lock, lock, held.mode, mode, state.number};
-        const bool known = model_.find(edge) != nullptr || std::any_of(added.begin(), added.end(), [&](const Edge& e) {
-                             return e.key() == edge.key();
-                           });
-        if (!known) added.push_back(edge);
+        Edge edge{held.lock, lock, held.mode, mode, state.number, {}, generation_[held.lock]};
+        for (const Held& other : threads_[t].held) {
+          if (other.lock != held.lock && other.mode == LockMode::exclusive) {
+            edge.gates.insert({other.lock, generation_[other.lock]});
+          }
+        }
+        met.push_back(edge);
       }
     }
-    check_findings(added, findings_before);
+    check_findings(met, findings_before);
   }
 
   void acquire(size_t t, size_t lock, LockMode mode, bool blocking, bool waits_forever) {
@@ -302,6 +365,7 @@ class StressRun {
     }
     detector_.on_lock_destroyed(*threads_[0].state, address(lock), LOCKWATCH_CALL_SITE());
     model_.remove_lock(lock);
+    ++generation_[lock];
   }
 
   void note_stack(Site site, StackId stack) {
@@ -312,30 +376,41 @@ class StressRun {
     }
   }
 
-  // The detector added `added` to its graph in this order; the findings after `first_finding`
-  // must be exactly the cycles the model expects as each edge joins it, in the same order.
-  void check_findings(const std::vector<Edge>& added, size_t first_finding) {
+  // The detector met the edges of `met` in this order; the findings after `first_finding` must
+  // be exactly the cycles the model expects as each edge joins it or gets an occurrence it
+  // keeps, in the same order.
+  void check_findings(const std::vector<Edge>& met, size_t first_finding) {
     Model& graph = model_;
     size_t next = first_finding;
-    for (const Edge& edge : added) {
-      graph.add(edge);
+    for (const Edge& occurrence : met) {
+      const bool known = graph.find(occurrence) != nullptr;
+      Edge edge;
+      if (!graph.add(occurrence, edge)) continue;
+      if (known) ++tally_.later_occurrences;
+      if (graph.find(occurrence)->gated.size() > 1) ++tally_.several_gated;
       const std::vector<std::vector<Edge>> cycles = graph.cycles_through(edge);
       size_t shortest = SIZE_MAX;
       for (const auto& cycle : cycles) shortest = std::min(shortest, cycle.size());
       bool repeat = false;
       for (const auto& cycle : cycles) repeat |= cycle.size() == shortest && reported_.count(signature_of(cycle)) > 0;
 
+      // The next finding is this edge's if it is a cycle of the graph through the edge.
       std::vector<Edge> reported;
       if (next < sink_.findings.size() && translate(sink_.findings[next], reported) &&
-          std::all_of(reported.begin(), reported.end(), [&](const Edge& e) { return graph.find(e) != nullptr; })) {
+          std::all_of(reported.begin(), reported.end(), [&](const Edge& e) { return graph.find(e) != nullptr; }) &&
+          std::any_of(reported.begin(), reported.end(), [&](const Edge& e) { return e.key() == edge.key(); })) {
         ++next;
-        check_reported_cycle(reported, edge, graph, shortest);
+        check_reported_cycle(reported, cycles, shortest);
       } else if (shortest != SIZE_MAX && !repeat) {
         fail(describe("missed the cycle", cycles.front()));
       }
       if (!error_.empty()) return;
       if (shortest != SIZE_MAX && repeat) ++tally_.repeats;
-      if (shortest == SIZE_MAX && closes_lock_cycle(graph, edge)) ++tally_.mode_broken;
+      if (shortest == SIZE_MAX && !graph.cycles_through(edge, true).empty()) {
+        ++tally_.gated;
+      } else if (shortest == SIZE_MAX && closes_lock_cycle(graph, edge)) {
+        ++tally_.mode_broken;
+      }
     }
     if (next < sink_.findings.size()) {
       std::vector<Edge> invented;
@@ -344,7 +419,9 @@ class StressRun {
     }
   }
 
-  void check_reported_cycle(const std::vector<Edge>& cycle, const Edge& added, const Model& graph, size_t shortest) {
+  // `cycle` as reported, `expected` the model's cycles through the new occurrence.
+  void check_reported_cycle(const std::vector<Edge>& cycle, const std::vector<std::vector<Edge>>& expected,
+                            size_t shortest) {
     if (shortest == SIZE_MAX) return fail(describe("invented a cycle", cycle));
     std::set<size_t> locks;
     for (size_t i = 0; i < cycle.size(); ++i) {
@@ -353,12 +430,19 @@ class StressRun {
       locks.insert(edge.from);
       if (edge.to != after.from) return fail(describe("reported a broken chain", cycle));
       if (!modes_conflict(edge.requested, after.held)) return fail(describe("reported a read-read link", cycle));
-      if (graph.find(edge)->thread != edge.thread) return fail(describe("named the wrong thread of an edge", cycle));
+    }
+    // Its threads are those of occurrences that make a cycle.
+    auto occurrences = [](const std::vector<Edge>& edges) {
+      std::vector<std::tuple<size_t, size_t, LockMode, LockMode, uint32_t>> keys;
+      for (const Edge& e : edges) keys.push_back(std::tuple_cat(e.key(), std::tuple(e.thread)));
+      std::sort(keys.begin(), keys.end());
+      return keys;
+    };
+    if (std::none_of(expected.begin(), expected.end(),
+                     [&](const std::vector<Edge>& e) { return occurrences(e) == occurrences(cycle); })) {
+      return fail(describe("named threads whose occurrences make no cycle", cycle));
     }
     if (locks.size() != cycle.size()) return fail(describe("reported a cycle through one lock twice", cycle));
-    if (std::none_of(cycle.begin(), cycle.end(), [&](const Edge& e) { return e.key() == added.key(); })) {
-      return fail(describe("reported a cycle without the new edge", cycle));
-    }
     if (cycle.size() != shortest) return fail(describe("reported a cycle longer than the shortest", cycle));
     if (!reported_.insert(signature_of(cycle)).second) return fail(describe("reported a cycle twice", cycle));
     ++tally_.reported;
@@ -372,7 +456,8 @@ class StressRun {
     while (!frontier.empty()) {
       const size_t lock = frontier.back();
       frontier.pop_back();
-      for (const Edge& e : graph.edges()) {
+      for (const KnownEdge& known : graph.edges()) {
+        const Edge& e = known.ungated;
         if (e.from != lock) continue;
         if (e.to == edge.from) return true;
         if (seen.insert(e.to).second) frontier.push_back(e.to);
@@ -403,11 +488,13 @@ class StressRun {
   }
 
   void check_final_graph() {
+    if (!detector_.graph().check_invariants()) return fail("the graph's invariants do not hold");
     if (detector_.graph().edge_count() != model_.edges().size()) {
       return fail("the graph holds " + std::to_string(detector_.graph().edge_count()) + " edges, the model " +
                   std::to_string(model_.edges().size()));
     }
-    for (const Edge& edge : model_.edges()) {
+    for (const KnownEdge& known : model_.edges()) {
+      const Edge& edge = known.ungated;
       const LockId from = detector_.locks().find(address(edge.from));
       const LockId to = detector_.locks().find(address(edge.to));
       if (!detector_.graph().contains(from, to, edge.held, edge.requested)) {
@@ -429,7 +516,17 @@ class StressRun {
     text << what << ":";
     for (const Edge& edge : cycle) {
       text << " L" << edge.from << (edge.held == LockMode::read ? "(r)" : "(x)") << "->L" << edge.to
-           << (edge.requested == LockMode::read ? "(r)" : "(x)") << " by T" << edge.thread << ";";
+           << (edge.requested == LockMode::read ? "(r)" : "(x)") << " by T" << edge.thread;
+      if (const KnownEdge* known = model_.find(edge); known != nullptr && !known->gated.empty()) {
+        text << " (met under";
+        for (const Edge& occurrence : known->gated) {
+          text << " {";
+          for (const Gate& gate : occurrence.gates) text << " L" << gate.first << "#" << gate.second;
+          text << " } by T" << occurrence.thread;
+        }
+        text << ")";
+      }
+      text << ";";
     }
     return text.str();
   }
@@ -443,6 +540,7 @@ class StressRun {
   int inversion_percent_;
   std::vector<Kind> kinds_;
   std::vector<size_t> rank_;  // the global order that threads follow unless an inversion is injected
+  std::vector<uint32_t> generation_ = std::vector<uint32_t>(kMaxLocks, 1);  // a destroyed lock's next use is another
   Options options_ = one_frame_stacks();
   RecordingSink sink_;
   Detector detector_{options_, sink_};
@@ -467,16 +565,22 @@ TEST_CASE("random lock programs: the detector reports exactly the cycles of the 
     const std::string error = StressRun(seed, tally).run();
     CHECK_MESSAGE(error.empty(), "seed " << seed << " (rerun: LOCKWATCH_STRESS_SEED=" << seed << "): " << error);
   }
-  MESSAGE("cycles reported " << tally.reported << ", read-read broken " << tally.mode_broken << ", repeats "
-                             << tally.repeats << ", lengths 2.." << tally.cycle_lengths[2] << "/"
-                             << tally.cycle_lengths[3] << "/" << tally.cycle_lengths[4] << "/" << tally.cycle_lengths[5]
-                             << "+" << tally.cycle_lengths[6] + tally.cycle_lengths[7]);
+  MESSAGE("cycles reported " << tally.reported << ", read-read broken " << tally.mode_broken << ", gated "
+                             << tally.gated << ", later occurrences kept " << tally.later_occurrences
+                             << " (beside gated ones " << tally.several_gated << "), repeats " << tally.repeats
+                             << ", lengths 2.." << tally.cycle_lengths[2] << "/" << tally.cycle_lengths[3] << "/"
+                             << tally.cycle_lengths[4] << "/" << tally.cycle_lengths[5] << "+"
+                             << tally.cycle_lengths[6] + tally.cycle_lengths[7]);
   if (count > 1) {
     // The programs must exercise what they claim: cycles of several lengths, links that only
-    // read-read breaks, and cycles repeated after a destroy.
+    // read-read breaks, cycles that only gates break, later occurrences of known edges kept
+    // (under other gates, or none), and cycles repeated after a destroy.
     CHECK(tally.reported > 200);
     CHECK(tally.cycle_lengths[3] > 0);
     CHECK(tally.mode_broken > 0);
+    CHECK(tally.gated > 0);
+    CHECK(tally.later_occurrences > 0);
+    CHECK(tally.several_gated > 0);
     CHECK(tally.repeats > 0);
   }
 }
