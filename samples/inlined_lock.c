@@ -1,6 +1,8 @@
-// inlined_lock: a lock-order inversion whose locks are taken in a static inline helper that the
-// -O2 build inlines into both thread functions. The report must show the helper as an inlined
-// frame (from DWARF) inside forward_order and backward_order. Natively: prints, exits 0.
+// inlined_lock: a lock-order inversion whose locks are taken two inlined calls deep: a static
+// inline helper, itself inlined into the pair helper that the -O2 build inlines into both
+// thread functions (as std::lock_guard over std::mutex::lock is in C++). The report must show
+// both helpers as inlined frames (from DWARF), each at its own line, inside forward_order and
+// backward_order at the line of their call. Natively: prints, exits 0.
 #include <pthread.h>
 #include <stdio.h>
 
@@ -8,10 +10,14 @@ static pthread_mutex_t lock_a = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t lock_b = PTHREAD_MUTEX_INITIALIZER;
 static int guarded_by_both;
 
+static inline __attribute__((always_inline)) void lock_one(pthread_mutex_t *lock) {
+  pthread_mutex_lock(lock);  // line 14
+}
+
 static inline __attribute__((always_inline)) void lock_pair_in_order(pthread_mutex_t *first,
                                                                       pthread_mutex_t *second) {
-  pthread_mutex_lock(first);
-  pthread_mutex_lock(second);
+  lock_one(first);   // line 19
+  lock_one(second);  // line 20
   guarded_by_both++;
   pthread_mutex_unlock(second);
   pthread_mutex_unlock(first);
@@ -19,7 +25,7 @@ static inline __attribute__((always_inline)) void lock_pair_in_order(pthread_mut
 
 __attribute__((noinline)) void *forward_order(void *unused) {
   (void)unused;
-  lock_pair_in_order(&lock_a, &lock_b);
+  lock_pair_in_order(&lock_a, &lock_b);  // line 28
   return NULL;
 }
 

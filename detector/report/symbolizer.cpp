@@ -33,6 +33,7 @@ struct Symbolizer::Dwarf {
   // For the chain of inlined calls at an address.
   decltype(&dwfl_module_addrdie) addrdie = nullptr;
   decltype(&dwarf_getscopes) getscopes = nullptr;
+  decltype(&dwarf_getscopes_die) getscopes_die = nullptr;
   decltype(&dwarf_tag) tag = nullptr;
   decltype(&dwarf_attr) attr = nullptr;
   decltype(&dwarf_attr_integrate) attr_integrate = nullptr;
@@ -55,11 +56,10 @@ struct Symbolizer::Dwarf {
         !resolve(addrmodule, "dwfl_addrmodule") || !resolve(addrname, "dwfl_module_addrname") ||
         !resolve(getsrc, "dwfl_module_getsrc") || !resolve(lineinfo, "dwfl_lineinfo") ||
         !resolve(addrdie, "dwfl_module_addrdie") || !resolve(getscopes, "dwarf_getscopes") ||
-        !resolve(tag, "dwarf_tag") || !resolve(attr, "dwarf_attr") ||
+        !resolve(getscopes_die, "dwarf_getscopes_die") || !resolve(tag, "dwarf_tag") || !resolve(attr, "dwarf_attr") ||
         !resolve(attr_integrate, "dwarf_attr_integrate") || !resolve(formstring, "dwarf_formstring") ||
         !resolve(formudata, "dwarf_formudata") || !resolve(getsrcfiles, "dwarf_getsrcfiles") ||
-        !resolve(filesrc, "dwarf_filesrc") ||
-        !resolve(callbacks.find_elf, "dwfl_linux_proc_find_elf") ||
+        !resolve(filesrc, "dwarf_filesrc") || !resolve(callbacks.find_elf, "dwfl_linux_proc_find_elf") ||
         !resolve(callbacks.find_debuginfo, "dwfl_standard_find_debuginfo")) {
       return false;
     }
@@ -96,12 +96,20 @@ struct Symbolizer::Dwarf {
   // The functions inlined at `address`, innermost first, each with its line; `frame`'s own
   // file and line become the call site of the outermost one in the real function. The line
   // table gives the innermost line; each inlined scope's DW_AT_call_file/line, the next out.
+  // dwarf_getscopes finds the innermost scope, but past an inlined call it goes on through
+  // the inlined function's own (abstract) definition; the scopes that physically contain the
+  // innermost one, every level of inlining up to the real function, come from
+  // dwarf_getscopes_die (as in elfutils' addr2line -i).
   void add_inlined(Dwfl_Module* module, uintptr_t address, SymbolizedFrame& frame) {
     Dwarf_Addr bias = 0;
     Dwarf_Die* unit = addrdie(module, address, &bias);
     if (unit == nullptr) return;
+    Dwarf_Die* innermost = nullptr;
+    if (getscopes(unit, address - bias, &innermost) <= 0) return;
+    Dwarf_Die scope = innermost[0];
+    free(innermost);
     Dwarf_Die* scopes = nullptr;
-    const int count = getscopes(unit, address - bias, &scopes);
+    const int count = getscopes_die(&scope, &scopes);
     if (count <= 0) return;
     Dwarf_Files* files = nullptr;
     size_t file_count = 0;

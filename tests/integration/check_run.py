@@ -155,6 +155,9 @@ def parse_arguments(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
                         help="NAME is a function inlined at some frame of some finding (its "
                              "'inlined' list), and the text report on stderr shows it as [inlined] "
                              "(repeatable)")
+    parser.add_argument("--expect-frame-line", action="append", default=[], metavar="FUNCTION:LINE",
+                        help="some frame of some finding, or a call inlined at one, is in FUNCTION "
+                             "at source line LINE (repeatable)")
     parser.add_argument("--expect-build-id", action="store_true",
                         help="every frame in the command's executable carries its GNU build id, "
                              "as read from the file")
@@ -674,6 +677,17 @@ def check_expectations(args: argparse.Namespace, command: list[str], run: Run,
                          f"{', '.join(inlined) or '(none)'}")
         if not any(name in line and "[inlined]" in line for line in stderr_lines):
             failures.add(f"the text report on stderr shows no [inlined] frame of {name!r}")
+    placed = {(frame.get("function"), frame.get("line")) for frame in frames}
+    placed |= {(call.get("function"), call.get("line")) for frame in frames for call in frame.get("inlined", [])
+               if isinstance(call, dict)}
+    for expected in args.expect_frame_line:
+        name, _, line = expected.rpartition(":")
+        if not any(isinstance(function, str) and function_matches(function, name) and str(at) == line
+                   for function, at in placed):
+            seen = sorted(f"{function}:{at}" for function, at in placed
+                          if isinstance(function, str) and function_matches(function, name))
+            failures.add(f"no frame of any finding is in {name!r} at line {line}; its lines seen: "
+                         f"{', '.join(seen) or '(none)'}")
     if args.expect_build_id:
         executable = os.path.realpath(shutil.which(command[0]) or command[0])
         expected = elf_build_id(executable)
