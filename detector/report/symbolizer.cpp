@@ -140,6 +140,8 @@ struct Symbolizer::Dwarf {
 
 std::string demangle(const char* name) {
   if (name == nullptr) return {};
+  // Only a mangled name: __cxa_demangle also reads type codes, which C names like f or w are.
+  if (std::strncmp(name, "_Z", 2) != 0) return name;
   int status = 0;
   char* demangled = abi::__cxa_demangle(name, nullptr, nullptr, &status);
   if (status != 0 || demangled == nullptr) return name;

@@ -60,6 +60,7 @@ class Symbolizer {
   std::unordered_map<uintptr_t, std::string> build_ids_;  // by module load base
 };
 
+// A C++ (Itanium-mangled, _Z...) symbol name demangled; any other name as it is.
 std::string demangle(const char* name);
 
 }  // namespace lockwatch
