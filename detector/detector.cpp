@@ -179,6 +179,7 @@ void Detector::attach_thread(ThreadState& thread, pid_t tid, uintptr_t self) {
 bool Detector::detach_thread(ThreadState& thread, bool (*outlives_owner)(const HeldLock& held)) {
   InsideLockwatch inside;
   thread.blocked.end();
+  drop_holds_ended_by_others(thread);
   add_own_pending_edges(thread);
   for (size_t slot = 0; slot < ThreadProfile::kRecordCacheEntries; ++slot) add_pending_reads(thread, slot, nullptr);
   for (ThreadProfile::SiteCount& entry : thread.profile.sites) profile_.merge_site(entry);
@@ -267,6 +268,7 @@ RequestVerdict Detector::request_nested_or_new_site(ThreadState& thread, Acquisi
   if (__builtin_expect(thread.pending_edges.count.load(std::memory_order_relaxed) != 0, 0)) {
     add_pending_edges_of(thread, false);
   }
+  if (__builtin_expect(thread.ended_by_others.any(), 0)) drop_holds_ended_by_others(thread);
   LockId lock;
   if (request.blocking && thread.held_count > 0) {
     const uint64_t removals = locks_.removals();  // first: it vouches for the look-ups below
@@ -299,6 +301,27 @@ RequestVerdict Detector::request_nested_or_new_site(ThreadState& thread, Acquisi
   }
   stage(thread, request.address, lock, stack, request.kind, request.mode);
   return RequestVerdict::proceed;
+}
+
+void Detector::on_lock_released_for(pid_t owner, uintptr_t address) {
+  InsideLockwatch inside;
+  threads_.with_thread(owner, [&](ThreadRecord& holder) {
+    if (const HeldLock* held = held_entry(holder, address)) holder.ended_by_others.post(address, held->serial);
+  });
+}
+
+void Detector::drop_holds_ended_by_others(ThreadState& thread) {
+  thread.ended_by_others.take([&](uintptr_t address, uint32_t serial) {
+    for (size_t i = 0; i < thread.held_count; ++i) {
+      if (thread.held[i].address != address || thread.held[i].serial != serial) continue;
+      if (thread.profile.sampled_lock == address && thread.profile.sampled_serial == serial) {
+        thread.profile.sampled_lock = 0;  // its hold time is unknown
+      }
+      std::copy(thread.held + i + 1, thread.held + thread.held_count, thread.held + i);
+      --thread.held_count;
+      return;
+    }
+  });
 }
 
 bool Detector::known_nesting(const ThreadState& thread, uintptr_t address, LockMode mode) const {
@@ -365,6 +388,7 @@ void Detector::on_memory_released(uintptr_t begin, uintptr_t end) {
 void Detector::on_cond_wait_begin(ThreadState& thread, uintptr_t condvar, uintptr_t mutex, LockKind mutex_kind,
                                   bool holds_mutex, CallSite site) {
   InsideLockwatch inside;
+  drop_holds_ended_by_others(thread);
   const HeldLock* held = held_entry(thread, mutex);
   if (held == nullptr && !holds_mutex) {
     MisuseReport report;

@@ -123,6 +123,10 @@ class Detector {
     --thread.untracked_held;
     return true;
   }
+  // Thread-safe. Another thread unlocked the lock at `address` that the thread with kernel id
+  // `owner` held, and the unlock released it (a normal mutex: glibc does not check its owner):
+  // that thread holds it no more (see HoldsEndedByOthers).
+  void on_lock_released_for(pid_t owner, uintptr_t address);
   // The held entry of `address` in `thread`, or null.
   static const HeldLock* held_entry(const ThreadRecord& thread, uintptr_t address) {
     for (size_t i = thread.held_count; i-- > 0;) {
@@ -264,6 +268,8 @@ class Detector {
     staged.kind = kind;
     staged.mode = mode;
   }
+  // The holds of `thread` that other threads ended, dropped from its held locks.
+  void drop_holds_ended_by_others(ThreadState& thread);
   // A request for a lock `thread` already holds: recursion, or a misuse.
   RequestVerdict check_rerequest(ThreadState& thread, const HeldLock& held, const Acquisition& request,
                                  StackId requested_at);

@@ -146,6 +146,59 @@ struct RecentSignals {
   }
 };
 
+// Holds of a thread that another thread ended for it: glibc lets any thread unlock a normal
+// mutex, and the unlock releases the owner's hold (a misuse, reported, yet some programs hand
+// a mutex over like a semaphore). The unlocking thread posts the hold (lock address and the
+// hold's serial); the owner drops it at its next slow path over its held locks (a nested
+// request, a condition wait, its end), and the watchdog skips it meanwhile. Full: the hold
+// stays, as if never ended.
+struct HoldsEndedByOthers {
+  static constexpr size_t kEntries = 4;
+  static constexpr uintptr_t kClaimed = 1;  // an entry being written
+  struct Entry {
+    std::atomic<uintptr_t> address;  // 0: free
+    std::atomic<uint32_t> serial;
+  };
+  Entry entries[kEntries];
+
+  // Any thread (under the directory's lock, so the record stays).
+  void post(uintptr_t address, uint32_t serial) {
+    for (Entry& entry : entries) {
+      uintptr_t expected = 0;
+      if (!entry.address.compare_exchange_strong(expected, kClaimed, std::memory_order_acquire)) continue;
+      entry.serial.store(serial, std::memory_order_relaxed);
+      entry.address.store(address, std::memory_order_release);
+      return;
+    }
+  }
+  bool any() const {
+    for (const Entry& entry : entries) {
+      if (entry.address.load(std::memory_order_relaxed) > kClaimed) return true;
+    }
+    return false;
+  }
+  // Whether the hold of `address` with `serial` was ended by another thread.
+  bool contains(uintptr_t address, uint32_t serial) const {
+    for (const Entry& entry : entries) {
+      if (entry.address.load(std::memory_order_acquire) == address &&
+          entry.serial.load(std::memory_order_relaxed) == serial) {
+        return true;
+      }
+    }
+    return false;
+  }
+  // The owner: calls `drop(address, serial)` for each posted hold, and frees its entry.
+  template <typename Drop>
+  void take(Drop&& drop) {
+    for (Entry& entry : entries) {
+      const uintptr_t address = entry.address.load(std::memory_order_acquire);
+      if (address <= kClaimed) continue;
+      drop(address, entry.serial.load(std::memory_order_relaxed));
+      entry.address.store(0, std::memory_order_release);
+    }
+  }
+};
+
 // What other threads read of a thread (the directory, the watchdog, evidence look-ups), and
 // all that is kept of a thread that ended holding locks: a few KiB instead of its caches.
 struct ThreadRecord {
@@ -161,6 +214,7 @@ struct ThreadRecord {
   uintptr_t self;               // its pthread_t, which joins name it by
   std::atomic<bool> exited;     // a record kept after its thread ended holding locks for good
   RecentSignals signals;
+  HoldsEndedByOthers ended_by_others;
   ThreadRecord* next_listed;  // ThreadDirectory's list
   ThreadRecord* previous_listed;
 };

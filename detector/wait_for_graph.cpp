@@ -2,6 +2,7 @@
 #include "wait_for_graph.h"
 
 #include <algorithm>
+#include <iterator>
 
 namespace lockwatch {
 
@@ -13,7 +14,9 @@ std::vector<ThreadSnapshot> snapshot_threads(ThreadDirectory& threads) {
     const uint64_t word = thread.blocked.word.load(std::memory_order_acquire);
     const uint32_t episode = thread.blocked.episodes.load(std::memory_order_acquire);
     const uint32_t count = std::min<uint32_t>(thread.held_count, ThreadRecord::kMaxHeld);
-    entry.held.assign(thread.held, thread.held + count);
+    // Not the holds other threads ended (the owner has yet to drop them).
+    std::copy_if(thread.held, thread.held + count, std::back_inserter(entry.held),
+                 [&](const HeldLock& held) { return !thread.ended_by_others.contains(held.address, held.serial); });
     // A lock request being waited for is staged right after the held locks.
     entry.request = thread.held[count];
     for (const auto& condvar : thread.signals.condvars) {

@@ -149,8 +149,21 @@ inline int analysed_cond_wake(const void* condvar, bool broadcast, CallSite site
 
 // An unlock of a mutex (pthread or C11) that the thread does not hold as far as lockwatch
 // knows: glibc's memory tells an unlocked mutex from one another thread owns (and from one
-// this thread acquired before lockwatch saw it, which is fine).
-void check_unheld_mutex_unlock(ThreadState& thread, pthread_mutex_t* mutex, CallSite site);
+// this thread acquired before lockwatch saw it, which is fine). Returns that other owner's
+// kernel id, or 0.
+pid_t check_unheld_mutex_unlock(ThreadState& thread, pthread_mutex_t* mutex, CallSite site);
+
+// Such an unlock, made by `unlock()` (which returns 0 on success): reported, made, and when it
+// released another thread's hold (glibc does not check the owner of a normal mutex), that
+// thread holds the mutex no more.
+template <typename Unlock>
+__attribute__((noinline)) int unlock_unheld_mutex(ThreadState& thread, pthread_mutex_t* mutex, CallSite site,
+                                                  Unlock&& unlock) {
+  const pid_t owner = check_unheld_mutex_unlock(thread, mutex, site);
+  const int result = unlock();
+  if (owner != 0 && result == 0) Runtime::instance().detector().on_lock_released_for(owner, address_of(mutex));
+  return result;
+}
 // A call on a mutex that destroy has retired (glibc then answers EINVAL).
 void report_use_destroyed(pthread_mutex_t* mutex, CallSite site);
 // A mutex call on memory whose kind word is no mutex's: use_destroyed or invalid_object.

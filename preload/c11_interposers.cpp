@@ -70,7 +70,8 @@ __attribute__((visibility("default"))) int mtx_unlock(mtx_t* mutex) {
   ThreadState* thread = analysed_thread();
   if (thread == nullptr) return real().c11_mtx_unlock(mutex);
   if (!Runtime::instance().detector().on_lock_released(*thread, address_of(mutex))) {
-    check_unheld_mutex_unlock(*thread, as_pthread(mutex), LOCKWATCH_CALL_SITE());
+    return unlock_unheld_mutex(*thread, as_pthread(mutex), LOCKWATCH_CALL_SITE(),
+                               [mutex] { return resolved_functions.c11_mtx_unlock(mutex); });  // thrd_success: 0
   }
   return resolved_functions.c11_mtx_unlock(mutex);
 }

@@ -39,15 +39,19 @@ __attribute__((noinline)) void report_not_a_mutex(pthread_mutex_t* mutex, CallSi
                                                misuse("invalid_object", site, address_of(mutex), LockKind::mutex));
 }
 
-__attribute__((noinline)) void check_unheld_mutex_unlock(ThreadState& thread, pthread_mutex_t* mutex, CallSite site) {
-  if (mutex_destroyed(mutex)) return report_use_destroyed(mutex, site);
+__attribute__((noinline)) pid_t check_unheld_mutex_unlock(ThreadState& thread, pthread_mutex_t* mutex, CallSite site) {
+  if (mutex_destroyed(mutex)) {
+    report_use_destroyed(mutex, site);
+    return 0;
+  }
   const pid_t owner = mutex_owner(mutex);
-  if (mutex_locked(mutex) && owner == thread.tid) return;
+  if (mutex_locked(mutex) && owner == thread.tid) return 0;
   const bool unlocked = !mutex_locked(mutex);
   MisuseReport report = misuse(unlocked ? "unlock_unlocked" : "unlock_not_owner", site, address_of(mutex),
                                mutex_kind(mutex));
   if (!unlocked) add_owner_evidence(report, owner, address_of(mutex));
   Runtime::instance().detector().report_misuse(thread, report);
+  return unlocked ? 0 : owner;
 }
 
 void check_destroy_locked(ThreadState& thread, pthread_mutex_t* mutex, CallSite site) {
@@ -98,7 +102,8 @@ __attribute__((visibility("default"))) int pthread_mutex_clocklock(pthread_mutex
 __attribute__((visibility("default"))) int pthread_mutex_unlock(pthread_mutex_t* mutex) {
   if (ThreadState* thread = analysed_thread()) {
     if (__builtin_expect(!Runtime::instance().detector().on_lock_released(*thread, address_of(mutex)), 0)) {
-      check_unheld_mutex_unlock(*thread, mutex, LOCKWATCH_CALL_SITE());  // the site only on this slow path
+      return unlock_unheld_mutex(*thread, mutex, LOCKWATCH_CALL_SITE(),  // the site only on this slow path
+                                 [mutex] { return resolved_functions.mutex_unlock(mutex); });
     }
     return resolved_functions.mutex_unlock(mutex);
   }

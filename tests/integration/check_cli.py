@@ -64,7 +64,7 @@ def check_formats(cli: str, library: str, samples: str) -> None:
         edges = [line for line in dot.stdout.splitlines() if " -> \"" in line]
         if len(edges) != 4 or not all("color=red" in edge and "style=bold" in edge for edge in edges):
             fail(f"dot: expected the 4 edges of the two 2-lock cycles, red and bold:\n{dot.stdout}")
-        for needle in ("lock_a_then_b (", "abba.c:15", "lock_b_then_a (", "lock_pair_in_order (",
+        for needle in ("lock_a_then_b (", "abba.c:15", "lock_b_then_a (", "lock_one (",
                        "misuse/unlock_not_owner at unlock_from_other_thread", "cluster_p", "condvar"):
             if needle not in dot.stdout:
                 fail(f"dot: {needle!r} is missing:\n{dot.stdout}")

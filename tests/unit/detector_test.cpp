@@ -12,6 +12,7 @@
 
 #include "internal_allocator.h"
 #include "recording_sink.h"
+#include "wait_for_graph.h"
 
 using namespace lockwatch;
 
@@ -372,6 +373,30 @@ TEST_CASE("a thread that ends holding a lock is reported and stays visible as it
   CHECK(h.detector.find_acquisition(77, A, holder));
   CHECK_FALSE(h.detector.detach_thread(*t2, [](const HeldLock&) { return false; }));  // held nothing: unlisted
   CHECK_FALSE(h.detector.find_acquisition(78, A, holder));
+}
+
+TEST_CASE("a hold another thread ended is dropped: the watchdog does not see it, the owner may lock again and end") {
+  Harness h;
+  auto owner = h.thread(77);
+  h.lock(*owner, B);
+  h.lock(*owner, A);
+  h.detector.on_lock_released_for(77, A);  // another thread unlocked A, which freed it
+  h.detector.on_lock_released_for(77, C);  // not held: nothing to end
+  const std::vector<ThreadSnapshot> seen = snapshot_threads(h.detector.threads());
+  REQUIRE(seen.size() == 1);
+  REQUIRE(seen[0].held.size() == 1);
+  CHECK(seen[0].held[0].address == B);
+  CHECK(owner->held_count == 2);  // until its next slow path
+  h.lock(*owner, A);              // A is free: no relock
+  CHECK(h.sink.findings.empty());
+  CHECK(owner->held_count == 2);  // B, and A again
+  h.unlock(*owner, A);
+  h.unlock(*owner, B);
+  // Once more, and it ends holding nothing for real.
+  h.lock(*owner, A);
+  h.detector.on_lock_released_for(77, A);
+  CHECK_FALSE(h.detector.detach_thread(*owner, [](const HeldLock&) { return false; }));
+  CHECK(h.sink.findings.empty());
 }
 
 TEST_CASE("a thread that ends holding a lock leaves a record of itself, and its state can go") {
