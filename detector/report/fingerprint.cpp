@@ -10,16 +10,33 @@ namespace {
 
 constexpr size_t kFramesPerSite = 4;
 
+// A call's line counted from the first line of its function: it tells apart two calls in one
+// function, and stays the same when code elsewhere in the file moves. Empty when unknown.
+std::string line_in_function(int line, int function_line) {
+  if (line <= 0 || function_line <= 0 || line < function_line) return {};
+  return fmt::format("+{}", line - function_line);
+}
+
+std::string module_name(const std::string& module) {
+  const size_t slash = module.rfind('/');
+  return slash == std::string::npos ? module : module.substr(slash + 1);
+}
+
+// A site: its first frames, each as its module's file name, its function (or its offset) with
+// the line in it, and the calls inlined there likewise. Never an address, nor a line counted
+// from the top of the file.
 std::string site_signature(const std::vector<SymbolizedFrame>& frames) {
   std::string signature;
   for (size_t i = 0; i < frames.size() && i < kFramesPerSite; ++i) {
     const SymbolizedFrame& frame = frames[i];
+    signature += module_name(frame.module) + ':';
     if (!frame.function.empty()) {
-      signature += frame.function;
+      signature += frame.function + line_in_function(frame.line, frame.function_line);
     } else {
-      const size_t slash = frame.module.rfind('/');
-      signature += fmt::format("{}+{:x}", slash == std::string::npos ? frame.module : frame.module.substr(slash + 1),
-                               frame.offset);
+      signature += fmt::format("+{:x}", frame.offset);
+    }
+    for (const InlinedFrame& call : frame.inlined) {
+      signature += '<' + call.function + line_in_function(call.line, call.function_line);
     }
     signature += ';';
   }

@@ -1,8 +1,10 @@
 // Fingerprint: a finding's identity across runs, for deduplication, baselines and SARIF.
-// Built from the kind and the sites involved, named by function (or module file name and
-// offset when no function is known), never from raw addresses or thread ids, so ASLR,
-// scheduling and unrelated code changes leave it alone. Cycles are rotation-normalised: the
-// same cycle entered from another edge has the same fingerprint.
+// Built from the kind and the sites involved, each frame named by its module's file name and
+// its function (or module offset when no function is known) with the call's line counted from
+// the function's first line, never from raw addresses, thread ids or lines counted from the
+// top of a file, so ASLR, scheduling and code moving elsewhere leave it alone, while two calls
+// in one function, or two programs with the same function names, stay apart. Cycles are
+// rotation-normalised: the same cycle entered from another edge has the same fingerprint.
 #pragma once
 
 #include <string>

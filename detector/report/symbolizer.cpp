@@ -41,6 +41,7 @@ struct Symbolizer::Dwarf {
   decltype(&dwarf_formudata) formudata = nullptr;
   decltype(&dwarf_getsrcfiles) getsrcfiles = nullptr;
   decltype(&dwarf_filesrc) filesrc = nullptr;
+  decltype(&dwarf_decl_line) decl_line = nullptr;
 
   template <typename F>
   bool resolve(F& function, const char* name) {
@@ -59,7 +60,8 @@ struct Symbolizer::Dwarf {
         !resolve(getscopes_die, "dwarf_getscopes_die") || !resolve(tag, "dwarf_tag") || !resolve(attr, "dwarf_attr") ||
         !resolve(attr_integrate, "dwarf_attr_integrate") || !resolve(formstring, "dwarf_formstring") ||
         !resolve(formudata, "dwarf_formudata") || !resolve(getsrcfiles, "dwarf_getsrcfiles") ||
-        !resolve(filesrc, "dwarf_filesrc") || !resolve(callbacks.find_elf, "dwfl_linux_proc_find_elf") ||
+        !resolve(filesrc, "dwarf_filesrc") || !resolve(decl_line, "dwarf_decl_line") ||
+        !resolve(callbacks.find_elf, "dwfl_linux_proc_find_elf") ||
         !resolve(callbacks.find_debuginfo, "dwfl_standard_find_debuginfo")) {
       return false;
     }
@@ -93,9 +95,17 @@ struct Symbolizer::Dwarf {
     return "??";
   }
 
+  // The line where the function of `scope` (a subprogram or an inlined call) begins; 0 when
+  // DWARF does not say.
+  int function_line(Dwarf_Die* scope) {
+    int line = 0;
+    return decl_line(scope, &line) == 0 ? line : 0;
+  }
+
   // The functions inlined at `address`, innermost first, each with its line; `frame`'s own
   // file and line become the call site of the outermost one in the real function. The line
   // table gives the innermost line; each inlined scope's DW_AT_call_file/line, the next out.
+  // Each function's first line too.
   // dwarf_getscopes finds the innermost scope, but past an inlined call it goes on through
   // the inlined function's own (abstract) definition; the scopes that physically contain the
   // innermost one, every level of inlining up to the real function, come from
@@ -116,9 +126,13 @@ struct Symbolizer::Dwarf {
     const bool have_files = getsrcfiles(unit, &files, &file_count) == 0;
     std::string file = frame.file;
     int line = frame.line;
-    for (int i = 0; i < count && tag(&scopes[i]) != DW_TAG_subprogram; ++i) {
+    for (int i = 0; i < count; ++i) {
+      if (tag(&scopes[i]) == DW_TAG_subprogram) {
+        frame.function_line = function_line(&scopes[i]);
+        break;
+      }
       if (tag(&scopes[i]) != DW_TAG_inlined_subroutine) continue;  // lexical blocks
-      frame.inlined.push_back({function_name(&scopes[i]), file, line});
+      frame.inlined.push_back({function_name(&scopes[i]), file, line, function_line(&scopes[i])});
       Dwarf_Attribute storage;
       Dwarf_Word call_file = 0;
       Dwarf_Word call_line = 0;

@@ -21,6 +21,7 @@ struct InlinedFrame {
   std::string function;  // demangled
   std::string file;
   int line = 0;
+  int function_line = 0;  // where the function begins (its declaration's line); 0: unknown
 };
 
 struct SymbolizedFrame {
@@ -31,6 +32,7 @@ struct SymbolizedFrame {
   std::string function;  // demangled; empty when unknown
   std::string file;      // with inlined calls: the line of `function` that made the outermost one
   int line = 0;
+  int function_line = 0;              // where `function` begins (its declaration's line); 0: unknown
   std::vector<InlinedFrame> inlined;  // the calls inlined at pc, innermost first
 };
 

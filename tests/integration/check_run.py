@@ -158,6 +158,8 @@ def parse_arguments(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     parser.add_argument("--expect-frame-line", action="append", default=[], metavar="FUNCTION:LINE",
                         help="some frame of some finding, or a call inlined at one, is in FUNCTION "
                              "at source line LINE (repeatable)")
+    parser.add_argument("--expect-distinct-fingerprints", action="store_true",
+                        help="no two findings share a fingerprint")
     parser.add_argument("--expect-build-id", action="store_true",
                         help="every frame in the command's executable carries its GNU build id, "
                              "as read from the file")
@@ -677,6 +679,10 @@ def check_expectations(args: argparse.Namespace, command: list[str], run: Run,
                          f"{', '.join(inlined) or '(none)'}")
         if not any(name in line and "[inlined]" in line for line in stderr_lines):
             failures.add(f"the text report on stderr shows no [inlined] frame of {name!r}")
+    if args.expect_distinct_fingerprints:
+        fingerprints = [finding.get("fingerprint") for finding in findings]
+        if len(set(fingerprints)) != len(fingerprints):
+            failures.add(f"findings share a fingerprint: {fingerprints}")
     placed = {(frame.get("function"), frame.get("line")) for frame in frames}
     placed |= {(call.get("function"), call.get("line")) for frame in frames for call in frame.get("inlined", [])
                if isinstance(call, dict)}
