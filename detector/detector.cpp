@@ -533,12 +533,14 @@ void Detector::check_edge(ThreadState& thread, size_t held_index, LockId to, con
   InsideLockwatch inside;  // reporting allocates, formats and may load the symbolizer
   const HeldLock& held = thread.held[held_index];
   const LockId from = held.lock;
-  // Its gates: the other locks held exclusively (current ones: a stale id names no lock).
+  // Its gates: the other locks held exclusively (current ones: a stale id names no lock). No
+  // rwlock: a read hold of a writer-preferring one is in exclusive mode for the lock order
+  // (it waits behind writers), yet other readers hold it at the same time.
   EdgeGates gates{};
   for (size_t i = 0; i < thread.held_count; ++i) {
     const HeldLock& other = thread.held[i];
-    if (other.mode == LockMode::exclusive && other.lock.valid() && !(other.lock == from) &&
-        locks_.is_current(other.lock)) {
+    if (other.mode == LockMode::exclusive && other.kind != LockKind::rwlock && other.lock.valid() &&
+        !(other.lock == from) && locks_.is_current(other.lock)) {
       gates.add(other.lock);
     }
   }

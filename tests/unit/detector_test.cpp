@@ -252,6 +252,25 @@ TEST_CASE("a lock held for reading is no gate: readers hold it at once") {
   CHECK(h.sink.findings.size() == 1);
 }
 
+TEST_CASE("no rwlock is a gate: a writer-preferring one's read holds order like writes, yet readers share it") {
+  constexpr uintptr_t G = 0x4000;
+  Harness h;
+  auto t1 = h.thread(101);
+  auto t2 = h.thread(102);
+  auto read_lock_writer_preferring = [&](ThreadState& thread) {  // as the shim requests it
+    h.detector.on_lock_requested(thread, request(G, true, LockKind::rwlock, LockMode::exclusive),
+                                 LOCKWATCH_CALL_SITE());
+    h.detector.on_lock_acquired(thread, G);
+  };
+  read_lock_writer_preferring(*t1);
+  lock_under(h, *t1, {A}, B);
+  h.unlock(*t1, G);
+  read_lock_writer_preferring(*t2);
+  lock_under(h, *t2, {B}, A);
+  h.unlock(*t2, G);
+  CHECK(h.sink.findings.size() == 1);
+}
+
 TEST_CASE("unlocking out of order keeps the held set right") {
   Harness h;
   auto t1 = h.thread(1);

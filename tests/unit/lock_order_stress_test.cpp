@@ -29,7 +29,8 @@ namespace {
 // The model. An edge is "a thread held `from` (in `held` mode) and requested `to` (in
 // `requested` mode)"; like the graph, one edge per (from, to, modes). An occurrence of it
 // also holds gates: the locks held exclusively besides `from` (a lock as (index,
-// generation): a lock destroyed and used again is another lock). An edge first met without
+// generation): a lock destroyed and used again is another lock; no rwlock, whose read holds
+// may order like writes). An edge first met without
 // gates has that occurrence's thread as evidence; one met with gates keeps its occurrences
 // with minimal sets of gates, each with its thread, until one without gates (or a fifth set,
 // LockOrderGraph::kMaxGatedOccurrences) comes. A cycle is elementary (each lock once), every
@@ -332,7 +333,7 @@ class StressRun {
       for (const Held& held : threads_[t].held) {
         Edge edge{held.lock, lock, held.mode, mode, state.number, {}, generation_[held.lock]};
         for (const Held& other : threads_[t].held) {
-          if (other.lock != held.lock && other.mode == LockMode::exclusive) {
+          if (other.lock != held.lock && other.mode == LockMode::exclusive && kinds_[other.lock] != Kind::rwlock) {
             edge.gates.insert({other.lock, generation_[other.lock]});
           }
         }
