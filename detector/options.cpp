@@ -74,21 +74,21 @@ class Parser {
     Options& o = result_.options;
     const Options defaults;
     if (key == "log_path") {
-      if (value.empty()) return fail(key, value, "(none)");
+      if (value.empty()) {
+        o.log_path.clear();
+        return fail(key, value, "(none)");
+      }
       o.log_path = value;
     } else if (key == "exitcode") {
-      if (!parse_integer(value, 0, 255, o.exitcode)) fail(key, value, std::to_string(defaults.exitcode));
+      integer(key, value, 0, 255, o.exitcode, defaults.exitcode);
     } else if (key == "fail_on") {
       parse_kinds(key, value);
     } else if (key == "stall_ms") {
-      if (!parse_integer<uint32_t>(value, 1, 86'400'000, o.stall_ms))
-        fail(key, value, std::to_string(defaults.stall_ms));
+      integer<uint32_t>(key, value, 1, 86'400'000, o.stall_ms, defaults.stall_ms);
     } else if (key == "long_hold_ms") {
-      if (!parse_integer<uint32_t>(value, 1, 86'400'000, o.long_hold_ms))
-        fail(key, value, std::to_string(defaults.long_hold_ms));
+      integer<uint32_t>(key, value, 1, 86'400'000, o.long_hold_ms, defaults.long_hold_ms);
     } else if (key == "watchdog_ms") {
-      if (!parse_integer<uint32_t>(value, 1, 60'000, o.watchdog_ms))
-        fail(key, value, std::to_string(defaults.watchdog_ms));
+      integer<uint32_t>(key, value, 1, 60'000, o.watchdog_ms, defaults.watchdog_ms);
     } else if (key == "on_deadlock") {
       if (value == "exit")
         o.on_deadlock = OnDeadlock::exit;
@@ -97,12 +97,11 @@ class Parser {
       else if (value == "continue")
         o.on_deadlock = OnDeadlock::continue_running;
       else
-        fail(key, value, "exit");
+        reset(o.on_deadlock, defaults.on_deadlock, key, value, "exit");
     } else if (key == "suppressions") {
       o.suppressions = value;
     } else if (key == "stack_depth") {
-      if (!parse_integer<uint32_t>(value, 1, 256, o.stack_depth))
-        fail(key, value, std::to_string(defaults.stack_depth));
+      integer<uint32_t>(key, value, 1, 256, o.stack_depth, defaults.stack_depth);
     } else if (key == "quiet") {
       parse_flag(key, value, o.quiet);
     } else if (key == "signal_unheld") {
@@ -115,28 +114,24 @@ class Parser {
       else if (value == "print")
         o.profile = ProfileMode::print;
       else
-        fail(key, value, "on");
+        reset(o.profile, defaults.profile, key, value, "on");
     } else if (key == "profile_sample") {
-      if (!parse_integer<uint32_t>(value, 0, 1'000'000, o.profile_sample))
-        fail(key, value, std::to_string(defaults.profile_sample));
+      integer<uint32_t>(key, value, 0, 1'000'000, o.profile_sample, defaults.profile_sample);
     } else if (key == "profile_top") {
-      if (!parse_integer<uint32_t>(value, 1, 100'000, o.profile_top))
-        fail(key, value, std::to_string(defaults.profile_top));
+      integer<uint32_t>(key, value, 1, 100'000, o.profile_top, defaults.profile_top);
     } else if (key == "profile_sort") {
-      if (!parse_profile_sort(value, o.profile_sort)) fail(key, value, "wait");
+      if (!parse_profile_sort(value, o.profile_sort)) reset(o.profile_sort, defaults.profile_sort, key, value, "wait");
     } else if (key == "profile_min_contended") {
-      if (!parse_integer<uint32_t>(value, 0, 4'000'000'000u, o.profile_min_contended))
-        fail(key, value, std::to_string(defaults.profile_min_contended));
+      integer<uint32_t>(key, value, 0, 4'000'000'000u, o.profile_min_contended, defaults.profile_min_contended);
     } else if (key == "profile_interval_ms") {
-      if (!parse_integer<uint32_t>(value, 0, 86'400'000, o.profile_interval_ms))
-        fail(key, value, std::to_string(defaults.profile_interval_ms));
+      integer<uint32_t>(key, value, 0, 86'400'000, o.profile_interval_ms, defaults.profile_interval_ms);
     } else if (key == "sample_signal") {
       // 0, or a real-time signal glibc leaves to programs (SIGRTMIN is 34 with glibc).
       int signal = 0;
       if (parse_integer(value, 0, 64, signal) && (signal == 0 || signal >= 34)) {
         o.sample_signal = signal;
       } else {
-        fail(key, value, std::to_string(defaults.sample_signal));
+        reset(o.sample_signal, defaults.sample_signal, key, value, std::to_string(defaults.sample_signal));
       }
     } else {
       result_.errors.push_back(fmt::format("unknown option '{}' in LOCKWATCH_OPTIONS; using the defaults", key));
@@ -148,8 +143,20 @@ class Parser {
   void error(std::string line) { result_.errors.push_back(std::move(line)); }
 
  private:
+  // A bad value leaves the option at its default (an earlier good value of it included), as
+  // the line says.
   void fail(std::string_view key, std::string_view value, std::string_view fallback) {
     result_.errors.push_back(fmt::format("bad value '{}' for {} in LOCKWATCH_OPTIONS; using {}", value, key, fallback));
+  }
+  template <typename T>
+  void reset(T& option, const T& fallback, std::string_view key, std::string_view value, std::string_view shown) {
+    option = fallback;
+    fail(key, value, shown);
+  }
+  template <typename Integer>
+  void integer(std::string_view key, std::string_view value, Integer min, Integer max, Integer& option,
+               Integer fallback) {
+    if (!parse_integer(value, min, max, option)) reset(option, fallback, key, value, std::to_string(fallback));
   }
 
   void parse_flag(std::string_view key, std::string_view value, bool& flag) {
@@ -158,7 +165,7 @@ class Parser {
     } else if (value == "0" || value == "false") {
       flag = false;
     } else {
-      fail(key, value, flag ? "1" : "0");
+      reset(flag, false, key, value, "0");  // every flag is off by default
     }
   }
 
@@ -170,7 +177,8 @@ class Parser {
         size_t comma = value.find(',', start);
         if (comma == std::string_view::npos) comma = value.size();
         bool* flag = kind_flag(set, value.substr(start, comma - start));
-        if (flag == nullptr) return fail(key, value, describe_kinds(Options{}.fail_on));
+        if (flag == nullptr)
+          return reset(result_.options.fail_on, Options{}.fail_on, key, value, describe_kinds(Options{}.fail_on));
         *flag = true;
         start = comma + 1;
       }
@@ -232,7 +240,7 @@ ParsedOptions parse_options(std::string_view text) {
     position = end;
     size_t equals = pair.find('=');
     if (equals == std::string_view::npos || equals == 0) {
-      parser.error(fmt::format("'{}' is not key=value in LOCKWATCH_OPTIONS; ignoring it", pair));
+      parser.error(fmt::format("'{}' is not key=value in LOCKWATCH_OPTIONS; using the defaults", pair));
       continue;
     }
     parser.apply(pair.substr(0, equals), pair.substr(equals + 1));

@@ -56,3 +56,18 @@ TEST_CASE("out-of-range numbers are errors") {
   CHECK_FALSE(parse_options("stack_depth=0").errors.empty());
   CHECK(parse_options("exitcode=0").options.exitcode == 0);
 }
+
+TEST_CASE("a bad value leaves its option at the default the error line names, even after a good one") {
+  const ParsedOptions parsed =
+      parse_options("exitcode=7:exitcode=abc:quiet=1:quiet=maybe:on_deadlock=abort:on_deadlock=x");
+  CHECK(parsed.options.exitcode == 66);
+  CHECK_FALSE(parsed.options.quiet);
+  CHECK(parsed.options.on_deadlock == OnDeadlock::exit);
+  REQUIRE(parsed.errors.size() == 3);
+  CHECK(parsed.errors[0] == "bad value 'abc' for exitcode in LOCKWATCH_OPTIONS; using 66");
+  CHECK(parsed.errors[1] == "bad value 'maybe' for quiet in LOCKWATCH_OPTIONS; using 0");
+  const ParsedOptions lone = parse_options("exitcode:stall_ms=5");
+  REQUIRE(lone.errors.size() == 1);
+  CHECK(lone.errors[0] == "'exitcode' is not key=value in LOCKWATCH_OPTIONS; using the defaults");
+  CHECK(lone.options.stall_ms == 5);
+}
