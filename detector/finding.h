@@ -15,6 +15,25 @@ namespace lockwatch {
 
 enum class Severity { error, warning };
 
+// Every finding kind (SPEC), and every subkind a misuse finding may have (README's table).
+inline constexpr const char* kFindingKinds[] = {
+    "lock_order_inversion", "deadlock", "stall", "hang", "long_hold", "misuse"};
+inline constexpr const char* kMisuseSubkinds[] = {"unlock_unlocked",
+                                                  "unlock_not_owner",
+                                                  "relock",
+                                                  "destroy_locked",
+                                                  "use_destroyed",
+                                                  "cond_wait_unheld",
+                                                  "cond_multiple_mutexes",
+                                                  "cond_signal_unheld",
+                                                  "exit_holding",
+                                                  "rwlock_upgrade",
+                                                  "rwlock_unlock_unheld",
+                                                  "reinit_live",
+                                                  "destroy_busy",
+                                                  "self_join",
+                                                  "invalid_object"};
+
 struct FindingThread {
   uint32_t number;
   pid_t tid;

@@ -3,14 +3,16 @@
 
 #include <fmt/format.h>
 #include <fnmatch.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cstring>
 
 #include <fstream>
 #include <sstream>
 
 namespace lockwatch {
 namespace {
-
-constexpr const char* kKinds[] = {"lock_order_inversion", "deadlock", "stall", "hang", "long_hold", "misuse", "*"};
 
 std::string trimmed(const std::string& text) {
   const size_t first = text.find_first_not_of(" \t\r");
@@ -19,12 +21,14 @@ std::string trimmed(const std::string& text) {
   return text.substr(first, last - first + 1);
 }
 
+// `*`, a finding kind, or misuse/<subkind>.
 bool known_kind(const std::string& kind) {
-  const std::string base = kind.substr(0, kind.find('/'));
-  for (const char* name : kKinds) {
-    if (base == name) return base != "*" || kind == "*";
-  }
-  return false;
+  auto named = [](const auto& names, const std::string& name) {
+    return std::any_of(std::begin(names), std::end(names), [&](const char* known) { return name == known; });
+  };
+  const size_t slash = kind.find('/');
+  if (slash == std::string::npos) return kind == "*" || named(kFindingKinds, kind);
+  return kind.substr(0, slash) == "misuse" && named(kMisuseSubkinds, kind.substr(slash + 1));
 }
 
 bool kind_matches(const std::string& rule, const Finding& finding) {
@@ -57,9 +61,11 @@ Suppressions Suppressions::parse(const std::string& text, const std::string& fil
     const std::string kind = colon == std::string::npos ? "" : trimmed(line.substr(0, colon));
     const std::string pattern = colon == std::string::npos ? "" : trimmed(line.substr(colon + 1));
     if (!known_kind(kind) || pattern.empty()) {
-      errors.push_back(fmt::format("suppressions file {} line {}: '{}' is not kind:pattern (e.g. "
-                                   "lock_order_inversion:*third_party*); ignoring the line",
-                                   file_name, number, line));
+      errors.push_back(
+          fmt::format("suppressions file {} line {}: '{}' is not kind:pattern, where kind is a finding "
+                      "kind, misuse/<subkind> or * (e.g. lock_order_inversion:*third_party*); "
+                      "ignoring the line",
+                      file_name, number, line));
       continue;
     }
     result.rules_.push_back({kind, pattern});
@@ -68,9 +74,12 @@ Suppressions Suppressions::parse(const std::string& text, const std::string& fil
 }
 
 Suppressions Suppressions::load(const std::string& path, std::vector<std::string>& errors) {
+  struct stat status {};
+  const bool directory = stat(path.c_str(), &status) == 0 && S_ISDIR(status.st_mode);
   std::ifstream input(path);
-  if (!input) {
-    errors.push_back(fmt::format("cannot read suppressions file {}; running without suppressions", path));
+  if (directory || !input) {
+    errors.push_back(fmt::format("cannot read suppressions file {} ({}); running without suppressions", path,
+                                 directory ? "it is a directory" : std::strerror(errno)));
     return {};
   }
   std::ostringstream text;
