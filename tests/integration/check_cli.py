@@ -4,15 +4,18 @@
     check_cli.py formats   CLI LIBRARY SAMPLES_DIR   report --format dot and junit over real runs
     check_cli.py bad-input CLI LIBRARY SAMPLES_DIR   every bad usage and bad input: one line, exit 2
     check_cli.py demo      CLI LIBRARY SAMPLES_DIR   lockwatch demo, and its error without samples
+    check_cli.py run       CLI LIBRARY SAMPLES_DIR   lockwatch run: paths, exit status, signals
 
 Every assertion is on the real output of real runs of the samples under the preload."""
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import time
 import xml.etree.ElementTree as ElementTree
 
 
@@ -44,8 +47,9 @@ def expect_one_error_line(what: str, result: subprocess.CompletedProcess, *needl
             fail(f"{what}: the error should mention {needle!r}: {lines[0]}")
 
 
-def findings_of(cli: str, directory: str) -> list[dict]:
-    return json.loads(run([cli, "report", "--format", "json", directory]).stdout)["findings"]
+def findings_of(cli: str, *paths: str) -> list[dict]:
+    result = run([cli, "report", "--format", "json", *paths])
+    return json.loads(result.stdout)["findings"] if result.stdout else []
 
 
 def check_formats(cli: str, library: str, samples: str) -> None:
@@ -168,6 +172,9 @@ def check_bad_input(cli: str, library: str, samples: str) -> None:
                 ("a command that does not exist, --log-path", ["run", "--log-path", f"{directory}/lw", "--",
                                                                "/no/such/program"], ["/no/such/program"]),
                 ("an option without =", ["run", "-o", "stall_ms", "--", "true"], ["key=value"]),
+                ("dump of a word", ["dump", "abc"], ["positive whole number", "'abc'"]),
+                ("dump of pid 0", ["dump", "0"], ["positive whole number", "'0'"]),
+                ("dump of a negative pid", ["dump", "-5"], ["positive whole number"]),
         ):
             expect_one_error_line(what, run([cli, *arguments]), *needles)
 
@@ -302,6 +309,59 @@ def check_unwatchable(cli: str, samples: str, directory: str) -> None:
                  f"{result.stderr}")
 
 
+def check_run(cli: str, library: str, samples: str) -> None:
+    abba = os.path.join(samples, "abba")
+    ordered = os.path.join(samples, "ordered")
+    with tempfile.TemporaryDirectory(prefix="lockwatch-run-") as directory:
+        os.mkdir(os.path.join(directory, "sub"))
+        # Relative --out and --log-path, and a process that changes directory: its report still
+        # lands in the run's directory, and counts.
+        moved = run([cli, "run", "-q", "--out", "relative", "--", "sh", "-c", f"cd sub && {abba}"], cwd=directory)
+        if moved.returncode != 66 or not findings_of(cli, os.path.join(directory, "relative")):
+            fail(f"run --out relative, CMD in another directory: exit {moved.returncode}, expected 66 and abba's "
+                 f"finding in {directory}/relative: {moved.stderr}")
+        run([cli, "run", "-q", "--log-path", "logs", "--", "sh", "-c", f"cd sub && {abba}"], cwd=directory)
+        logs = [os.path.join(directory, name) for name in os.listdir(directory) if name.startswith("logs.")]
+        if not logs or not findings_of(cli, *logs):
+            fail(f"run --log-path logs, CMD in another directory: abba's finding should be in "
+                 f"{directory}/logs.<pid>.jsonl: {os.listdir(directory)}")
+        # The exit status on errors: the exitcode the processes apply, from -o or --exitcode.
+        for options, expected in ((["-o", "exitcode=7"], 7), (["-o", "exitcode=7", "--exitcode", "9"], 9),
+                                  (["-o", "exitcode=0"], 0)):
+            status = run([cli, "run", "-q", *options, "--", abba]).returncode
+            if status != expected:
+                fail(f"run {' '.join(options)} over abba: exit {status}, expected {expected}")
+        # An --out directory that holds an earlier run's findings: a clean run is still clean.
+        reused = os.path.join(directory, "reused")
+        run([cli, "run", "-q", "--out", reused, "--", abba])
+        clean = run([cli, "run", "-q", "--out", reused, "--", ordered])
+        if clean.returncode != 0 or "inversion" in clean.stderr:
+            fail(f"a clean run into a reused --out: exit {clean.returncode}, expected 0: {clean.stderr}")
+        # SIGTERM to `run` alone ends CMD too.
+        marker = os.path.join(directory, "still-running")
+        runner = subprocess.Popen([cli, "run", "--", "sh", "-c", f"sleep 30; touch {marker}"],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(1)
+        runner.terminate()
+        runner.wait(timeout=30)
+        pids = run(["pgrep", "-f", f"touch {marker}"]).stdout.split()
+        if pids:
+            for pid in pids:
+                os.kill(int(pid), signal.SIGKILL)
+            fail("SIGTERM to lockwatch run left CMD running")
+        # A stripped program: its sites are module+offset, never its callers' lines in the C library.
+        stripped = os.path.join(directory, "abba_stripped")
+        shutil.copy(abba, stripped)
+        if shutil.which("strip"):
+            run(["strip", stripped])
+            out = os.path.join(directory, "stripped")
+            run([cli, "run", "-q", "--out", out, "--", stripped])
+            text = run([cli, "report", out]).stdout
+            sites = [line.strip() for line in text.splitlines() if line.startswith("  at ")]
+            if len(sites) != 4 or not all(site.startswith("at abba_stripped+0x") for site in sites):
+                fail(f"a stripped program's sites should be abba_stripped+offset:\n{text}")
+
+
 def check_demo(cli: str, library: str, samples: str) -> None:
     demo = run([cli, "demo"])
     if demo.returncode != 0:
@@ -327,7 +387,7 @@ def check_demo(cli: str, library: str, samples: str) -> None:
 
 
 def main() -> int:
-    scenarios = {"formats": check_formats, "bad-input": check_bad_input, "demo": check_demo}
+    scenarios = {"formats": check_formats, "bad-input": check_bad_input, "demo": check_demo, "run": check_run}
     if len(sys.argv) != 5 or sys.argv[1] not in scenarios:
         print(f"usage: check_cli.py {'|'.join(scenarios)} LOCKWATCH_CLI LIBRARY SAMPLES_DIR", file=sys.stderr)
         return 2

@@ -83,6 +83,7 @@ std::vector<const json*> stacks_of(const json& finding) {
 }
 
 const json* site_frame(const json& stack) {
+  if (!stack.is_array() || stack.empty()) return nullptr;
   const std::vector<const json*> frames = flattened(stack);
   const json* any_file = nullptr;
   for (const json* frame : frames) {
@@ -91,8 +92,12 @@ const json* site_frame(const json& stack) {
     if (!is_system_file(file)) return frame;
     if (any_file == nullptr) any_file = frame;
   }
-  if (any_file != nullptr) return any_file;
-  return stack.is_array() && !stack.empty() ? &stack.front() : nullptr;
+  // No frame in the program's own sources. The call itself, by module and offset, when it has
+  // no line (a stripped program: its caller's line in the C library would mislead); else the
+  // first line known, in a system header or the C library.
+  const json& call = stack.front();
+  if (string_field(call, "file").empty() || any_file == nullptr) return &call;
+  return any_file;
 }
 
 std::string describe_frame(const json& frame) {

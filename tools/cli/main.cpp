@@ -15,12 +15,13 @@
 #include <CLI/CLI.hpp>
 
 #include "baseline.h"
+#include "demo.h"
 #include "dump_request.h"
 #include "finding_text.h"
-#include "demo.h"
 #include "install_layout.h"
 #include "junit_report.h"
 #include "lock_graph_dot.h"
+#include "options.h"
 #include "preload_blockers.h"
 #include "report_formats.h"
 #include "report_reader.h"
@@ -29,6 +30,7 @@
 #include <cerrno>
 #include <filesystem>
 #include <iostream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -104,7 +106,9 @@ void apply_baseline_file(lockwatch::cli::ReportSet& reports, const std::vector<l
 }
 
 // Sets LD_PRELOAD and LOCKWATCH_OPTIONS for `request`, with `log_path` as the report prefix.
-void prepare_environment(const RunRequest& request, const std::string& log_path) {
+// Returns the exitcode the processes apply: the last one of the inherited LOCKWATCH_OPTIONS,
+// -o and --exitcode (or with --baseline, the one they would have applied without it).
+int prepare_environment(const RunRequest& request, const std::string& log_path) {
   const fs::path library = lockwatch::cli::find_library();
   if (library.empty()) usage_error("liblockwatch.so not found next to this program (looked in ../lib and .)");
   std::string preload = library.string();
@@ -129,13 +133,11 @@ void prepare_environment(const RunRequest& request, const std::string& log_path)
     usage_error("the report path '" + log_path + "' holds ':' or white space; choose a path without them");
   }
   add_option("log_path=" + log_path);
+  if (request.exitcode >= 0) add_option("exitcode=" + std::to_string(request.exitcode));
+  const int exitcode = lockwatch::parse_options(options).options.exitcode;  // processes say what is wrong
   // With a baseline, each process keeps its own status and `run` alone decides, after the
   // baseline has accepted what it accepts.
-  if (!request.baseline.empty()) {
-    add_option("exitcode=0");
-  } else if (request.exitcode >= 0) {
-    add_option("exitcode=" + std::to_string(request.exitcode));
-  }
+  if (!request.baseline.empty()) add_option("exitcode=0");
   if (request.quiet) add_option("quiet=1");
   if (request.profile) add_option("profile=print");
   if (!request.suppressions.empty()) {
@@ -145,6 +147,7 @@ void prepare_environment(const RunRequest& request, const std::string& log_path)
   }
   setenv("LD_PRELOAD", preload.c_str(), 1);
   setenv("LOCKWATCH_OPTIONS", options.c_str(), 1);
+  return exitcode;
 }
 
 [[noreturn]] void exec_command(const std::vector<std::string>& command) {
@@ -155,7 +158,14 @@ void prepare_environment(const RunRequest& request, const std::string& log_path)
   usage_error("cannot run '" + command[0] + "': " + strerror(errno) + "; check the command name and PATH");
 }
 
-// The run directory: --out DIR (created if needed), or a fresh temporary one.
+// A path the processes CMD starts can use from any working directory.
+std::string absolute(const std::string& path) {
+  std::error_code error;
+  const fs::path full = fs::absolute(path, error);
+  return error ? path : full.lexically_normal().string();
+}
+
+// The run directory, absolute: --out DIR (created if needed), or a fresh temporary one.
 std::string run_directory(const RunRequest& request) {
   if (!request.out.empty()) {
     std::error_code error;
@@ -165,16 +175,36 @@ std::string run_directory(const RunRequest& request) {
                   "; choose a writable directory");
     }
     require_writable_directory(request.out, "--out directory");
-    return request.out;
+    return absolute(request.out);
   }
   std::string pattern = (fs::temp_directory_path() / "lockwatch-run-XXXXXX").string();
   if (mkdtemp(pattern.data()) == nullptr) usage_error(std::string("cannot create a run directory: ") + strerror(errno));
   return pattern;
 }
 
+// The report files in `directory` now.
+std::vector<std::string> report_files(const std::string& directory) {
+  std::vector<std::string> files;
+  std::error_code error;
+  for (const fs::directory_entry& entry : fs::directory_iterator(directory, error)) {
+    if (entry.path().extension() == ".jsonl") files.push_back(entry.path().string());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+// CMD, while `run` waits for it: a termination signal sent to `run` alone (a CI job cancelled
+// or timed out) is passed on, so CMD never outlives it unasked.
+volatile sig_atomic_t command_pid = 0;
+
+void pass_on_signal(int signal_number) {
+  if (command_pid > 0) kill(command_pid, signal_number);
+}
+
 // Runs CMD and every process it starts with the library preloaded, each reporting into the
 // run directory; when they are done, prints one summary merged across processes (only when
 // there are findings) and exits with CMD's status, or exitcode when error findings exist.
+// Reports already in an --out directory (an earlier run's) are left there and not counted.
 [[noreturn]] void run(const RunRequest& request) {
   if (request.command.empty()) usage_error("no command to run; type: lockwatch run [options] -- CMD ARGS...");
   require_readable(request.suppressions, "--suppressions file");
@@ -192,11 +222,12 @@ std::string run_directory(const RunRequest& request) {
   if (!request.log_path.empty()) {  // reports go where the user says; no summary
     const fs::path parent = fs::path(request.log_path).parent_path();
     require_writable_directory(parent.empty() ? fs::path(".") : parent, "the --log-path directory");
-    prepare_environment(request, request.log_path);
+    prepare_environment(request, absolute(request.log_path));
     exec_command(request.command);
   }
   const std::string directory = run_directory(request);
-  prepare_environment(request, directory + "/report");
+  const int exitcode = prepare_environment(request, directory + "/report");
+  const std::vector<std::string> earlier_reports = report_files(directory);
 
   // A close-on-exec pipe tells the parent whether exec failed (and why).
   int exec_status[2];
@@ -220,6 +251,11 @@ std::string run_directory(const RunRequest& request) {
   // Ctrl-C reaches the command (same process group); lockwatch stays to write the summary.
   signal(SIGINT, SIG_IGN);
   signal(SIGQUIT, SIG_IGN);
+  command_pid = child;
+  struct sigaction pass_on {};
+  pass_on.sa_handler = pass_on_signal;
+  sigemptyset(&pass_on.sa_mask);
+  for (int signal_number : {SIGTERM, SIGHUP}) sigaction(signal_number, &pass_on, nullptr);
   int status = 0;
   while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
   }
@@ -229,8 +265,11 @@ std::string run_directory(const RunRequest& request) {
   }
   const int command_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 
-  std::error_code listing_error;
-  if (fs::is_empty(directory, listing_error) && !listing_error) {
+  const std::vector<std::string> reports_now = report_files(directory);
+  std::vector<std::string> reports_of_this_run;
+  std::set_difference(reports_now.begin(), reports_now.end(), earlier_reports.begin(), earlier_reports.end(),
+                      std::back_inserter(reports_of_this_run));
+  if (reports_of_this_run.empty()) {
     // Every preloaded process writes a start record: nothing at all means nothing was watched
     // (said already when the reason was known before the run).
     if (blocker.empty()) {
@@ -242,7 +281,7 @@ std::string run_directory(const RunRequest& request) {
   }
   lockwatch::cli::ReportSet reports;
   try {
-    reports = lockwatch::cli::read_reports({directory});
+    reports = lockwatch::cli::read_reports(reports_of_this_run);
     print_warnings(reports);
   } catch (const lockwatch::cli::ReportError& error) {
     std::cerr << "lockwatch: error: " << error.what() << '\n';
@@ -255,7 +294,6 @@ std::string run_directory(const RunRequest& request) {
   }
   std::cerr << "==lockwatch== summary of every process (reports in " << directory << "):\n"
             << lockwatch::cli::format_text(reports) << lockwatch::cli::top_contention_text(reports);
-  const int exitcode = request.exitcode >= 0 ? request.exitcode : kErrorsFound;
   std::exit(lockwatch::cli::has_errors(reports) && exitcode != 0 ? exitcode : command_status);
 }
 
@@ -322,7 +360,16 @@ int run_cli(int argc, char** argv) {
   double dump_timeout = 5;
   CLI::App* dump_command =
       app.add_subcommand("dump", "print every thread of a live process run with lockwatch: state, stack, held locks");
-  dump_command->add_option("pid", dump_pid, "the process")->required()->check(CLI::PositiveNumber);
+  dump_command->add_option("pid", dump_pid, "the process")
+      ->required()
+      ->check(CLI::Validator(
+          [](std::string& text) {
+            const bool whole = !text.empty() && text.size() <= 9 && std::all_of(text.begin(), text.end(), ::isdigit);
+            return whole && std::stol(text) > 0
+                       ? std::string()
+                       : "a process id is a positive whole number (as ps or pgrep print it), not '" + text + "'";
+          },
+          "PID"));
   dump_command->add_option("--timeout", dump_timeout, "seconds to wait for the dump (default 5)")
       ->check(CLI::Range(0.1, 600.0));
   const char* kUsage =
