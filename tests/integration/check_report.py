@@ -63,6 +63,22 @@ def main() -> int:
                 fail(f"SARIF: the samples have debug info, so a source line is expected: {result}")
             if any(l["physicalLocation"]["artifactLocation"]["uri"].startswith("/usr/") for l in sources):
                 fail(f"SARIF: a location points into a system header instead of the program: {result}")
+            # Run elsewhere than the sources: absolute file:// URIs, which code scanning cannot map.
+            if not all(l["physicalLocation"]["artifactLocation"]["uri"].startswith("file:///") for l in sources):
+                fail(f"SARIF: files outside the directory report runs in need file:// URIs: {result}")
+
+        # Run from the sources' directory (as in a CI checkout): relative to %SRCROOT%.
+        source = next(frame["file"] for finding in merged["findings"] for edge in finding.get("cycle", [])
+                      for frame in edge["held_stack"] if frame.get("file", "").startswith("/"))
+        root = os.path.dirname(source)
+        rooted = json.loads(subprocess.run([cli, "report", "--format", "sarif", directory], capture_output=True,
+                                           text=True, timeout=60, cwd=root).stdout)
+        if rooted["runs"][0].get("originalUriBaseIds", {}).get("%SRCROOT%", {}).get("uri") != f"file://{root}/":
+            fail(f"SARIF: originalUriBaseIds should name %SRCROOT% as file://{root}/: {rooted['runs'][0]}")
+        named = [l["physicalLocation"]["artifactLocation"] for result in rooted["runs"][0]["results"]
+                 for l in result["locations"] if "region" in l["physicalLocation"]]
+        if not any(location == {"uri": os.path.basename(source), "uriBaseId": "%SRCROOT%"} for location in named):
+            fail(f"SARIF: {source} run from {root} should be {os.path.basename(source)} under %SRCROOT%: {named}")
 
         with open(os.path.join(directory, "corrupt.jsonl"), "w") as corrupt:
             corrupt.write("{not json\n")

@@ -306,7 +306,7 @@ int report(const std::vector<std::string>& paths, const std::string& format, con
     if (format == "json") {
       std::cout << lockwatch::cli::format_json(reports);
     } else if (format == "sarif") {
-      std::cout << lockwatch::cli::format_sarif(reports);
+      std::cout << lockwatch::cli::format_sarif(reports, absolute("."));
     } else if (format == "dot") {
       std::cout << lockwatch::cli::format_dot(reports);
     } else if (format == "junit") {

@@ -4,6 +4,7 @@
 #include "finding_text.h"
 
 #include <algorithm>
+#include <cctype>
 #include <sstream>
 
 namespace lockwatch::cli {
@@ -48,7 +49,37 @@ std::string format_json(const ReportSet& reports) {
   return json{{"processes", reports.processes}, {"files", reports.files}, {"findings", findings}}.dump(2) + "\n";
 }
 
-std::string format_sarif(const ReportSet& reports) {
+namespace {
+
+// A path as a URI reference: every byte but unreserved characters and '/' percent-encoded.
+std::string percent_encoded(const std::string& path) {
+  static constexpr char kDigits[] = "0123456789ABCDEF";
+  std::string out;
+  for (const unsigned char c : path) {
+    if (std::isalnum(c) || c == '/' || c == '-' || c == '.' || c == '_' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kDigits[c >> 4];
+      out += kDigits[c & 15];
+    }
+  }
+  return out;
+}
+
+// An artifact location: relative to %SRCROOT% (`source_root`) for a file under it, which is
+// how code scanning maps a result to a file of the repository; else a file:// URI.
+json artifact_location(const std::string& path, const std::string& source_root) {
+  const std::string prefix = source_root.back() == '/' ? source_root : source_root + '/';
+  if (path.rfind(prefix, 0) == 0)
+    return {{"uri", percent_encoded(path.substr(prefix.size()))}, {"uriBaseId", "%SRCROOT%"}};
+  if (!path.empty() && path.front() == '/') return {{"uri", "file://" + percent_encoded(path)}};
+  return {{"uri", percent_encoded(path)}};
+}
+
+}  // namespace
+
+std::string format_sarif(const ReportSet& reports, const std::string& source_root) {
   json rules = json::array();
   json results = json::array();
   std::vector<std::string> rule_ids;
@@ -66,10 +97,11 @@ std::string format_sarif(const ReportSet& reports) {
       if (frame == nullptr) continue;
       if (frame->contains("file")) {
         locations.push_back({{"physicalLocation",
-                              {{"artifactLocation", {{"uri", frame->value("file", "")}}},
+                              {{"artifactLocation", artifact_location(frame->value("file", ""), source_root)},
                                {"region", {{"startLine", std::max(1, frame->value("line", 1))}}}}}});
       } else {
-        locations.push_back({{"physicalLocation", {{"artifactLocation", {{"uri", frame->value("module", "")}}}}}});
+        locations.push_back(
+            {{"physicalLocation", {{"artifactLocation", artifact_location(frame->value("module", ""), source_root)}}}});
       }
     }
     results.push_back({{"ruleId", id},
@@ -78,11 +110,16 @@ std::string format_sarif(const ReportSet& reports) {
                        {"locations", locations},
                        {"partialFingerprints", {{"lockwatchFingerprint/v1", record.value("fingerprint", "")}}}});
   }
-  json sarif = {{"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},
-                {"version", "2.1.0"},
-                {"runs",
-                 json::array({{{"tool", {{"driver", {{"name", "lockwatch"}, {"version", "0.1.0"}, {"rules", rules}}}}},
-                               {"results", results}}})}};
+  json sarif = {
+      {"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},
+      {"version", "2.1.0"},
+      {"runs",
+       json::array(
+           {{{"tool", {{"driver", {{"name", "lockwatch"}, {"version", "0.1.0"}, {"rules", rules}}}}},
+             {"originalUriBaseIds",
+              {{"%SRCROOT%",
+                {{"uri", "file://" + percent_encoded(source_root.back() == '/' ? source_root : source_root + '/')}}}}},
+             {"results", results}}})}};
   return sarif.dump(2) + "\n";
 }
 

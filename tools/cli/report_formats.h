@@ -11,7 +11,9 @@ namespace lockwatch::cli {
 
 std::string format_text(const ReportSet& reports);
 std::string format_json(const ReportSet& reports);
-std::string format_sarif(const ReportSet& reports);
+// Sites in files under `source_root` (an absolute directory: where `report` runs, normally the
+// repository's checkout) are named relative to it, as %SRCROOT%.
+std::string format_sarif(const ReportSet& reports, const std::string& source_root);
 
 // Whether the reports hold error findings that count for the exit status (fail_on).
 bool has_errors(const ReportSet& reports);
