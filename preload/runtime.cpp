@@ -121,6 +121,7 @@ void* Runtime::run_watchdog(void* self) {
     }
     // Edges threads kept pending while another held the graph wait no longer than this.
     runtime->detector_.add_all_pending_edges();
+    SignalSampler::withdraw_dump_requests_if_taken_over();
     try {
       if (SignalSampler::take_dump_request()) watchdog.dump(now_ms, sampler);
       const Watchdog::Verdict verdict = watchdog.look(now_ms, sampler);

@@ -232,6 +232,18 @@ void SignalSampler::serve_dump_requests_here() {
   pthread_sigmask(SIG_UNBLOCK, &only, nullptr);
 }
 
+void SignalSampler::withdraw_dump_requests_if_taken_over() {
+  static bool withdrawn = false;  // the watchdog thread's alone
+  const int signal = installed_signal.load(std::memory_order_acquire);
+  if (withdrawn || signal == 0 || handler_still_ours(signal)) return;
+  withdrawn = true;
+  sigset_t only;
+  sigemptyset(&only);
+  sigaddset(&only, signal);
+  pthread_sigmask(SIG_BLOCK, &only, nullptr);
+  prctl(PR_SET_NAME, kNoDumpThreadName);
+}
+
 bool SignalSampler::take_dump_request() {
   return dump_requested.exchange(false, std::memory_order_acq_rel);
 }

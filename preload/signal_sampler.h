@@ -28,8 +28,11 @@ namespace lockwatch::preload {
 
 // sigqueue() value that asks a process for a thread dump (`lockwatch dump PID`).
 inline constexpr int kDumpRequestTag = 0x6c77646d;  // "lwdm"
-// The watchdog thread's name (/proc/PID/task/TID/comm), by which `lockwatch dump` finds it.
+// The watchdog thread's name (/proc/PID/task/TID/comm), by which `lockwatch dump` finds it;
+// the other once the program has taken the sample signal over (no dump request can be served).
+// At most 15 characters: the kernel keeps no more.
 inline constexpr const char* kWatchdogThreadName = "lockwatch-wd";
+inline constexpr const char* kNoDumpThreadName = "lockwatch-nodmp";
 
 class SignalSampler final : public ThreadSampler {
  public:
@@ -38,6 +41,11 @@ class SignalSampler final : public ThreadSampler {
   static void install(int signal);
   // Called by the watchdog thread: names it and lets the sample signal in, for dump requests.
   static void serve_dump_requests_here();
+  // Called by the watchdog thread at each look. Once the program has replaced lockwatch's
+  // handler of the sample signal, a dump request must not reach the program's: the thread
+  // blocks the signal (a request then stays pending, never delivered) and takes the name
+  // kNoDumpThreadName, by which `lockwatch dump` tells the user.
+  static void withdraw_dump_requests_if_taken_over();
   // A dump was asked for since the last call.
   static bool take_dump_request();
 

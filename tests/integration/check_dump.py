@@ -4,9 +4,10 @@
 dump must print every thread with its state and stack, write one `dump` record to the
 process's JSON Lines report, and leave the process unharmed: it ends with status 0 and no
 finding once its stdin closes. Also: dump of a process without lockwatch is refused (exit 2,
-and the process is not signalled).
+and the process is not signalled), and so is dump of dump_own_signal, which handles the
+sample signal itself: its handler must never run.
 
-    check_dump.py build/bin/lockwatch build/lib/liblockwatch.so build/samples/dump_live
+    check_dump.py build/bin/lockwatch build/lib/liblockwatch.so build/samples/dump_live build/samples/dump_own_signal
 """
 import glob
 import json
@@ -14,6 +15,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 
 
 def fail(message: str) -> int:
@@ -22,7 +24,7 @@ def fail(message: str) -> int:
 
 
 def main() -> int:
-    cli, library, sample = sys.argv[1:4]
+    cli, library, sample, own_signal = sys.argv[1:5]
     workdir = tempfile.mkdtemp(prefix="lockwatch-dump-")
     env = dict(os.environ, LD_PRELOAD=library,
                LOCKWATCH_OPTIONS=f"log_path={workdir}/report:stall_ms=60000:long_hold_ms=60000")
@@ -72,6 +74,17 @@ def main() -> int:
     if refused.returncode != 2 or "does not run with liblockwatch.so" not in refused.stderr or not alive:
         return fail(f"dump of a process without lockwatch: exit {refused.returncode}, {refused.stderr!r}, "
                     f"alive {alive}")
+    # Refused for a process that took the sample signal over; its handler never runs.
+    owner = subprocess.Popen([own_signal], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+    time.sleep(1)  # the watchdog's first looks
+    taken = subprocess.run([cli, "dump", str(owner.pid)], capture_output=True, text=True, timeout=30)
+    owner_out, owner_err = owner.communicate(input=b"", timeout=30)
+    if taken.returncode != 2 or "replaced lockwatch's handler" not in taken.stderr:
+        return fail(f"dump of a process that handles the sample signal: exit {taken.returncode}, {taken.stderr!r}")
+    if owner.returncode != 0 or b"ran 0 times" not in owner_out:
+        return fail(f"dump_own_signal's handler ran, or it failed: exit {owner.returncode}, {owner_out!r}, "
+                    f"{owner_err.decode()[:2000]}")
     print(f"PASS: lockwatch dump of dump_live: {len(threads)} threads, states {states}")
     return 0
 

@@ -25,6 +25,7 @@ namespace {
 
 constexpr int kDumpRequestTag = 0x6c77646d;  // the shim's (preload/signal_sampler.h)
 constexpr const char* kWatchdogThreadName = "lockwatch-wd";  // the shim's watchdog thread
+constexpr const char* kNoDumpThreadName = "lockwatch-nodmp";  // the same, once the program took the signal
 constexpr int kFailed = 2;
 
 int fail(const std::string& message) {
@@ -96,6 +97,11 @@ int request_dump(pid_t pid, double timeout_seconds) {
   // The watchdog thread alone is signalled: a signal sent to the process could land in any of
   // its threads and interrupt the call it is in.
   const pid_t watchdog = thread_named(pid, kWatchdogThreadName);
+  if (watchdog == 0 && thread_named(pid, kNoDumpThreadName) != 0) {
+    return fail("process " + std::to_string(pid) + " replaced lockwatch's handler of signal " +
+                std::to_string(options.sample_signal) +
+                " with its own, so it takes no dump requests; start it with another sample_signal");
+  }
   if (watchdog == 0) {
     return fail("process " + std::to_string(pid) +
                 " has no lockwatch watchdog thread yet (it starts with the program's second thread)");
