@@ -39,7 +39,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   FUZZ_CHECK(!format_text(reports).empty());
   FUZZ_CHECK(nlohmann::json::accept(format_json(reports)));
-  FUZZ_CHECK(nlohmann::json::accept(format_sarif(reports)));
+  FUZZ_CHECK(nlohmann::json::accept(format_sarif(reports, "/src")));
   const nlohmann::json baseline = nlohmann::json::parse(baseline_text(reports));
   std::vector<BaselineEntry> entries;
   for (const nlohmann::json& entry : baseline["findings"]) {

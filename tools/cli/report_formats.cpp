@@ -67,10 +67,15 @@ std::string percent_encoded(const std::string& path) {
   return out;
 }
 
+// `directory` with one '/' at its end.
+std::string as_directory(const std::string& directory) {
+  return !directory.empty() && directory.back() == '/' ? directory : directory + '/';
+}
+
 // An artifact location: relative to %SRCROOT% (`source_root`) for a file under it, which is
 // how code scanning maps a result to a file of the repository; else a file:// URI.
 json artifact_location(const std::string& path, const std::string& source_root) {
-  const std::string prefix = source_root.back() == '/' ? source_root : source_root + '/';
+  const std::string prefix = as_directory(source_root);
   if (path.rfind(prefix, 0) == 0)
     return {{"uri", percent_encoded(path.substr(prefix.size()))}, {"uriBaseId", "%SRCROOT%"}};
   if (!path.empty() && path.front() == '/') return {{"uri", "file://" + percent_encoded(path)}};
@@ -113,13 +118,10 @@ std::string format_sarif(const ReportSet& reports, const std::string& source_roo
   json sarif = {
       {"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},
       {"version", "2.1.0"},
-      {"runs",
-       json::array(
-           {{{"tool", {{"driver", {{"name", "lockwatch"}, {"version", "0.1.0"}, {"rules", rules}}}}},
-             {"originalUriBaseIds",
-              {{"%SRCROOT%",
-                {{"uri", "file://" + percent_encoded(source_root.back() == '/' ? source_root : source_root + '/')}}}}},
-             {"results", results}}})}};
+      {"runs", json::array({{{"tool", {{"driver", {{"name", "lockwatch"}, {"version", "0.1.0"}, {"rules", rules}}}}},
+                             {"originalUriBaseIds",
+                              {{"%SRCROOT%", {{"uri", "file://" + percent_encoded(as_directory(source_root))}}}}},
+                             {"results", results}}})}};
   return sarif.dump(2) + "\n";
 }
 
