@@ -246,11 +246,13 @@ void Detector::lock_for_fork() {
   graph_.lock_for_fork();
   locks_.lock_for_fork();
   stacks_.lock_for_fork();
+  profile_.lock_for_fork();
   internal_allocator_lock_for_fork();
 }
 
 void Detector::unlock_after_fork() {
   internal_allocator_unlock_after_fork();
+  profile_.unlock_after_fork();
   stacks_.unlock_after_fork();
   locks_.unlock_after_fork();
   graph_.unlock_after_fork();

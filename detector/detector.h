@@ -183,7 +183,7 @@ class Detector {
   // fork(): the forking thread takes every lock of the detector (and of the internal
   // allocator) before the fork and releases them after it, in the parent and in the child,
   // so the child never inherits a table that a thread which no longer exists left locked
-  // half-way through an update. Order: threads, condvars, graph, registry, depot, allocator.
+  // half-way through an update. Order: threads, condvars, graph, registry, depot, profile tables, allocator.
   void lock_for_fork();
   void unlock_after_fork();
   // In a forked child: the other threads are gone.

@@ -176,6 +176,9 @@ struct ProfileSnapshot {
 
 class LockProfile {
  public:
+  // fork(): see Detector::lock_for_fork (the lock that maps the tables; it takes no other).
+  void lock_for_fork() { map_lock_.lock(); }
+  void unlock_after_fork() { map_lock_.unlock(); }
   static constexpr unsigned kLockSlotsBits = 20;
   static constexpr size_t kLockSlots = size_t{1} << kLockSlotsBits;
   static constexpr size_t kSiteSlots = size_t{1} << 16;
