@@ -105,6 +105,13 @@ void apply_baseline_file(lockwatch::cli::ReportSet& reports, const std::vector<l
   }
 }
 
+// A path the processes CMD starts can use from any working directory.
+std::string absolute(const std::string& path) {
+  std::error_code error;
+  const fs::path full = fs::absolute(path, error);
+  return error ? path : full.lexically_normal().string();
+}
+
 // Sets LD_PRELOAD and LOCKWATCH_OPTIONS for `request`, with `log_path` as the report prefix.
 // Returns the exitcode the processes apply: the last one of the inherited LOCKWATCH_OPTIONS,
 // -o and --exitcode (or with --baseline, the one they would have applied without it).
@@ -142,8 +149,7 @@ int prepare_environment(const RunRequest& request, const std::string& log_path) 
   if (request.profile) add_option("profile=print");
   if (!request.suppressions.empty()) {
     if (!separable(request.suppressions)) usage_error("--suppressions path holds ':' or white space");
-    std::error_code error;
-    add_option("suppressions=" + fs::absolute(request.suppressions, error).string());
+    add_option("suppressions=" + absolute(request.suppressions));
   }
   setenv("LD_PRELOAD", preload.c_str(), 1);
   setenv("LOCKWATCH_OPTIONS", options.c_str(), 1);
@@ -156,13 +162,6 @@ int prepare_environment(const RunRequest& request, const std::string& log_path) 
   argv.push_back(nullptr);
   execvp(argv[0], argv.data());
   usage_error("cannot run '" + command[0] + "': " + strerror(errno) + "; check the command name and PATH");
-}
-
-// A path the processes CMD starts can use from any working directory.
-std::string absolute(const std::string& path) {
-  std::error_code error;
-  const fs::path full = fs::absolute(path, error);
-  return error ? path : full.lexically_normal().string();
 }
 
 // The run directory, absolute: --out DIR (created if needed), or a fresh temporary one.
@@ -180,17 +179,6 @@ std::string run_directory(const RunRequest& request) {
   std::string pattern = (fs::temp_directory_path() / "lockwatch-run-XXXXXX").string();
   if (mkdtemp(pattern.data()) == nullptr) usage_error(std::string("cannot create a run directory: ") + strerror(errno));
   return pattern;
-}
-
-// The report files in `directory` now.
-std::vector<std::string> report_files(const std::string& directory) {
-  std::vector<std::string> files;
-  std::error_code error;
-  for (const fs::directory_entry& entry : fs::directory_iterator(directory, error)) {
-    if (entry.path().extension() == ".jsonl") files.push_back(entry.path().string());
-  }
-  std::sort(files.begin(), files.end());
-  return files;
 }
 
 // CMD, while `run` waits for it: a termination signal sent to `run` alone (a CI job cancelled
@@ -227,7 +215,8 @@ void pass_on_signal(int signal_number) {
   }
   const std::string directory = run_directory(request);
   const int exitcode = prepare_environment(request, directory + "/report");
-  const std::vector<std::string> earlier_reports = report_files(directory);
+  std::error_code listing_error;  // unreadable: nothing listed, and "no process reported" is said below
+  const std::vector<std::string> earlier_reports = lockwatch::cli::reports_in(directory, listing_error);
 
   // A close-on-exec pipe tells the parent whether exec failed (and why).
   int exec_status[2];
@@ -265,7 +254,7 @@ void pass_on_signal(int signal_number) {
   }
   const int command_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 
-  const std::vector<std::string> reports_now = report_files(directory);
+  const std::vector<std::string> reports_now = lockwatch::cli::reports_in(directory, listing_error);
   std::vector<std::string> reports_of_this_run;
   std::set_difference(reports_now.begin(), reports_now.end(), earlier_reports.begin(), earlier_reports.end(),
                       std::back_inserter(reports_of_this_run));

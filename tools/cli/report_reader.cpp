@@ -10,25 +10,31 @@
 #include <fstream>
 
 namespace lockwatch::cli {
-namespace {
 
 namespace fs = std::filesystem;
+
+std::vector<std::string> reports_in(const std::string& directory, std::error_code& error) {
+  std::vector<std::string> files;
+  for (const fs::directory_entry& entry : fs::directory_iterator(directory, error)) {
+    if (entry.is_regular_file(error) && entry.path().extension() == ".jsonl") files.push_back(entry.path().string());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+namespace {
 
 std::vector<fs::path> report_files(const std::string& path) {
   std::error_code error;
   const fs::path location(path);
   if (fs::is_directory(location, error)) {
-    std::vector<fs::path> files;
-    fs::directory_iterator entries(location, error);
+    const std::vector<std::string> names = reports_in(path, error);
     if (error) throw ReportError("cannot read directory " + path + ": " + error.message() + "; check its permissions");
-    for (const fs::directory_entry& entry : entries) {
-      if (entry.is_regular_file(error) && entry.path().extension() == ".jsonl") files.push_back(entry.path());
-    }
+    const std::vector<fs::path> files(names.begin(), names.end());
     if (files.empty()) {
       throw ReportError("no reports (*.jsonl) in directory " + path +
                         "; give the --out directory of lockwatch run or the directory of log_path");
     }
-    std::sort(files.begin(), files.end());
     return files;
   }
   if (!fs::exists(location, error)) {
@@ -74,7 +80,6 @@ bool has_readable_evidence(const nlohmann::json& finding) {
   }
   return true;
 }
-
 
 }  // namespace
 

@@ -12,6 +12,7 @@
 #include <map>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 #include <vector>
 
 namespace lockwatch::cli {
@@ -60,6 +61,9 @@ class ReportMerger {
   ReportSet set_;
   std::map<std::string, size_t> by_fingerprint_;
 };
+
+// The report files (*.jsonl) in `directory`, sorted; `error` says why it could not be read.
+std::vector<std::string> reports_in(const std::string& directory, std::error_code& error);
 
 // Throws ReportError for a missing path, an unreadable file or directory, a directory without
 // reports, and as ReportMerger::add.
